@@ -1,0 +1,115 @@
+"""API: carts addressed by their secret token."""
+
+from __future__ import annotations
+
+from litestar import Router, delete, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+
+from app.api.common import ApiProblem, View, money_out, provide_view
+from app.api.schemas import CartLineIn, CartLineOut, CartOut, QuantityIn
+from app.cart.controllers import load_priced_cart
+from app.cart.rules import CartError, parse_quantity
+from app.cart.services import add_to_cart, create_cart, find_cart_id, remove_line, set_quantity
+from app.i18n.translations import N_
+from app.web.state import catalog_cache
+
+
+async def cart_id_or_404(token: str) -> int:
+    cart_id = await find_cart_id(token)
+    if cart_id is None:
+        raise ApiProblem(404, N_("No cart with this token."), "unknown_cart")
+    return cart_id
+
+
+async def variant_id_or_422(sku: str) -> int:
+    found = (await catalog_cache.get()).variants_by_sku.get(sku)
+    if found is None:
+        raise ApiProblem(
+            422,
+            N_("No product variant with this SKU."),
+            "unknown_sku",
+            [{"field": "sku", "message": "unknown"}],
+        )
+    return found[1]
+
+
+def cart_problem(error: CartError) -> ApiProblem:
+    status = 409 if error.is_stock_problem else 422
+    return ApiProblem(
+        status, error.message, error.code, [{"field": error.field, "message": str(error)}], error.params
+    )
+
+
+async def cart_out(token: str, cart_id: int, view: View) -> CartOut:
+    locale = view.locale
+    cart = await load_priced_cart(cart_id, view.pricer)
+    catalog = await catalog_cache.get()
+    return CartOut(
+        token=token,
+        lines=[
+            CartLineOut(
+                sku=line.sku,
+                product_code=line.product.code,
+                name=line.product.text(locale).name,
+                variant=catalog.variant_label(line.variant, locale),
+                quantity=line.quantity,
+                available=line.available,
+                unit_price=money_out(line.unit_price, locale),
+                total=money_out(line.total, locale),
+            )
+            for line in cart.lines
+        ],
+        item_count=cart.item_count,
+        subtotal=money_out(cart.subtotal, locale),
+    )
+
+
+@post("/carts", summary="Create an empty cart; keep its token secret")
+async def create(view: NamedDependency[View]) -> CartOut:
+    cart_id, token = await create_cart()
+    return await cart_out(token, cart_id, view)
+
+
+@get("/carts/{token:str}", summary="A cart with priced lines")
+async def show(token: FromPath[str], view: NamedDependency[View]) -> CartOut:
+    return await cart_out(token, await cart_id_or_404(token), view)
+
+
+@post("/carts/{token:str}/lines", summary="Add a quantity of a SKU", status_code=200)
+async def add_line(token: FromPath[str], data: JSONBody[CartLineIn], view: NamedDependency[View]) -> CartOut:
+    cart_id = await cart_id_or_404(token)
+    variant_id = await variant_id_or_422(data.sku)
+    try:
+        await add_to_cart(cart_id, variant_id, parse_quantity(data.quantity))
+    except CartError as error:
+        raise cart_problem(error) from error
+    return await cart_out(token, cart_id, view)
+
+
+@put("/carts/{token:str}/lines/{sku:str}", summary="Set a line's quantity (0 removes it)")
+async def update_line(
+    token: FromPath[str], sku: FromPath[str], data: JSONBody[QuantityIn], view: NamedDependency[View]
+) -> CartOut:
+    cart_id = await cart_id_or_404(token)
+    variant_id = await variant_id_or_422(sku)
+    try:
+        await set_quantity(cart_id, variant_id, parse_quantity(data.quantity, allow_zero=True))
+    except CartError as error:
+        raise cart_problem(error) from error
+    return await cart_out(token, cart_id, view)
+
+
+@delete("/carts/{token:str}/lines/{sku:str}", summary="Remove a line", status_code=200)
+async def delete_line(token: FromPath[str], sku: FromPath[str], view: NamedDependency[View]) -> CartOut:
+    cart_id = await cart_id_or_404(token)
+    await remove_line(cart_id, await variant_id_or_422(sku))
+    return await cart_out(token, cart_id, view)
+
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[create, show, add_line, update_line, delete_line],
+    tags=["cart"],
+    dependencies={"view": Provide(provide_view)},
+)

@@ -1,0 +1,249 @@
+"""API: shipping methods, address formats, checkout, order lookup, payment webhooks."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+
+from app.api.cart import cart_id_or_404
+from app.api.common import ApiProblem, View, api_locale, api_pricer, money_out, provide_view
+from app.api.schemas import (
+    AddressFieldOut,
+    CheckoutIn,
+    LookupIn,
+    OrderLineOut,
+    OrderOut,
+    SettlementOut,
+    ShippingMethodOut,
+    WebhookIn,
+    WebhookOut,
+)
+from app.cart.controllers import load_priced_cart
+from app.checkout.address import address_form
+from app.checkout.controllers import providers, sellable, validate_checkout
+from app.checkout.rules import clean_email, normalise_order_number
+from app.checkout.services import CheckoutError, CheckoutRequest, place_order
+from app.core.money import from_minor, zero
+from app.fx.data import supported_currencies
+from app.i18n.translations import N_, get_translations
+from app.notifications.orders import send_order_confirmation
+from app.orders.rules import STATUS_LABELS, access_key
+from app.orders.services import OrderView, find_order_for_shopper, load_order
+from app.payments.providers import Outcome, webhook_signature
+from app.payments.services import PaymentError, apply_payment_event
+from app.shipping.data import rate_table
+from app.shipping.rules import methods_for
+from app.web import urls
+from app.web.pages import base_url
+from app.web.state import catalog_cache, settings
+
+
+def destination_or_422(country: str) -> str:
+    code = country.strip().upper()
+    if code not in rate_table().countries:
+        raise ApiProblem(
+            422,
+            N_("We do not ship to this country."),
+            "unsupported_country",
+            [{"field": "country", "message": "unsupported"}],
+        )
+    return code
+
+
+@get("/shipping-methods", summary="Shipping methods and prices for a destination (and optionally a cart)")
+async def shipping_methods(
+    view: NamedDependency[View], country: FromQuery[str | None] = None, cart: FromQuery[str | None] = None
+) -> list[ShippingMethodOut]:
+    code = destination_or_422(country or "")
+    base_subtotal = (
+        (await load_priced_cart(await cart_id_or_404(cart), view.pricer)).base_subtotal
+        if cart
+        else zero(settings.shop_currency)
+    )
+    translate = get_translations(view.locale).gettext
+    return [
+        ShippingMethodOut(
+            m.code,
+            translate(m.name),
+            money_out(view.pricer.convert(m.price, rounding=False), view.locale),
+            m.min_days,
+            m.max_days,
+        )
+        for m in methods_for(rate_table(), code, base_subtotal)
+    ]
+
+
+@get("/address-format/{country:str}", summary="The address fields a destination needs, in its order")
+async def address_format(
+    country: FromPath[str], locale: FromQuery[str | None] = None
+) -> list[AddressFieldOut]:
+    translate = get_translations(api_locale(locale)).gettext
+    return [
+        AddressFieldOut(f.name, translate(f.label), f.required, [list(c) for c in f.choices], f.example)
+        for f in address_form(destination_or_422(country))
+    ]
+
+
+def order_out(order: OrderView, locale: str) -> OrderOut:
+    translate = get_translations(locale).gettext
+    return OrderOut(
+        number=order.number,
+        status=order.status.value,
+        status_label=translate(STATUS_LABELS[order.status]),
+        currency=order.currency,
+        subtotal=money_out(order.subtotal, locale),
+        shipping=money_out(order.shipping, locale),
+        total=money_out(order.total, locale),
+        refunded=money_out(order.refunded, locale),
+        shipping_method=order.shipping_method,
+        shipping_country=order.shipping_country,
+        lines=[
+            OrderLineOut(
+                line.sku,
+                line.product_name,
+                line.variant_label,
+                line.quantity,
+                money_out(line.unit_price, locale),
+                money_out(line.total, locale),
+            )
+            for line in order.lines
+        ],
+        access_key=access_key(settings.secret_key, order.number),
+        created_at=order.created_at.isoformat(),
+        market=order.market,
+        settlement=SettlementOut(
+            total=money_out(order.settlement_total or order.total, locale),
+            refunded=money_out(order.refunded_settlement or order.refunded, locale),
+            fx_rate=str(order.fx_rate),
+            fx_source=order.fx_source,
+            fx_as_of=order.fx_as_of.isoformat() if order.fx_as_of else "",
+        ),
+    )
+
+
+@post(
+    "/carts/{token:str}/checkout",
+    summary="Place an order from a cart (send an Idempotency-Key header to retry safely)",
+)
+async def checkout(
+    request: Request[Any, Any, Any],
+    token: FromPath[str],
+    data: JSONBody[CheckoutIn],
+    idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=64)] = None,
+) -> Response[OrderOut]:
+    loc = api_locale(data.locale)
+    cart_id = await cart_id_or_404(token)
+    country = destination_or_422(data.country)
+    pricer, _stale = sellable(await api_pricer(country, data.currency))
+    expected = None
+    if data.expected_total is not None:
+        if data.expected_total.currency not in supported_currencies():
+            raise ApiProblem(422, N_("This currency is not available."), "unknown_currency")
+        expected = from_minor(data.expected_total.minor, data.expected_total.currency)
+    form = {
+        **data.address,
+        "email": data.email,
+        "phone": data.phone,
+        "payment_method": data.payment.method,
+        "card_number": data.payment.card_number,
+    }
+    cleaned, errors = validate_checkout(form, country)
+    if errors:
+        translate = get_translations(loc).gettext
+        details = [
+            {
+                "field": e.field,
+                "message": translate(e.message) % dict(e.params) if e.params else translate(e.message),
+            }
+            for e in errors
+        ]
+        raise ApiProblem(422, N_("Some details need your attention"), "invalid_checkout", details)
+    checkout_request = CheckoutRequest(
+        email=cleaned["email"],
+        phone=cleaned["phone"],
+        country=country,
+        address=cleaned["address"],
+        shipping_method=data.shipping_method,
+        provider=cleaned["provider"],
+        payment_details=cleaned["details"],
+        locale=loc,
+        pricer=pricer,
+        checkout_key=f"api:{cart_id}:{idempotency_key}" if idempotency_key else None,
+        expected_total=expected,
+    )
+    try:
+        placed = await place_order(
+            cart_id, checkout_request, await catalog_cache.get(), settings.shop_currency
+        )
+    except CheckoutError as error:
+        status = 409 if error.code in {"sold_out", "prices_changed"} else 422
+        raise ApiProblem(
+            status, error.message, error.code, [{"field": "sku", "message": sku} for sku in error.skus]
+        ) from error
+    order = order_out(await load_order(placed.number), loc)
+    link = base_url(request) + urls.order_url(loc, order.number, order.access_key)
+    confirmation = None if placed.existing else BackgroundTask(send_order_confirmation, placed.number, link)
+    return Response(order, status_code=201, background=confirmation)
+
+
+@post(
+    "/orders/lookup", summary="Find an order by its number and the email it was placed with", status_code=200
+)
+async def lookup(data: JSONBody[LookupIn], locale: FromQuery[str | None] = None) -> OrderOut:
+    loc = api_locale(locale)
+    email, error = clean_email(data.email)
+    number = normalise_order_number(data.number)
+    found = None if error or not number else await find_order_for_shopper(number, email)
+    if found is None:
+        raise ApiProblem(
+            404, N_("We could not find an order with this number and email address."), "order_not_found"
+        )
+    return order_out(await load_order(found), loc)
+
+
+@post(
+    "/payments/test/webhook",
+    summary="Test provider callback (HMAC-SHA256 of the body in X-Signature)",
+    status_code=200,
+)
+async def test_webhook(
+    request: Request, signature: Annotated[str, HeaderParameter(name="X-Signature")]
+) -> WebhookOut:
+    if "test" not in providers():
+        raise ApiProblem(404, N_("This payment provider is not enabled."), "provider_disabled")
+    body = await request.body()
+    if not hmac.compare_digest(webhook_signature(settings.secret_key, body), signature or ""):
+        raise ApiProblem(401, N_("The signature does not match."), "bad_signature")
+    try:
+        data = msgspec.json.decode(body, type=WebhookIn)
+        outcome = Outcome(data.outcome)
+    except (msgspec.DecodeError, ValueError) as error:
+        raise ApiProblem(400, N_("This request could not be understood"), "bad_payload") from error
+    try:
+        result = await apply_payment_event(
+            data.reference,
+            data.event_id,
+            outcome,
+            data.amount_minor,
+            data.currency,
+            actor="payment:test:webhook",
+        )
+    except PaymentError as error:
+        raise ApiProblem(
+            422, N_("This payment event cannot be applied."), "payment_event_rejected"
+        ) from error
+    return WebhookOut(result=result.value)
+
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[shipping_methods, address_format, checkout, lookup, test_webhook],
+    tags=["checkout"],
+    dependencies={"view": Provide(provide_view)},
+)

@@ -1,0 +1,187 @@
+"""msgspec structs for API requests and responses."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class MoneyOut(msgspec.Struct):
+    amount: str
+    currency: str
+    minor: int
+    formatted: str
+
+
+class CategoryOut(msgspec.Struct):
+    code: str
+    name: str
+    slug: str
+    description: str
+    url: str
+    children: list[CategoryOut] = []
+
+
+class OptionOut(msgspec.Struct):
+    axis: str
+    axis_label: str
+    value: str
+    label: str
+
+
+class VariantOut(msgspec.Struct):
+    sku: str
+    options: list[OptionOut]
+    price: MoneyOut
+    in_stock: bool
+    stock: int | None = None
+
+
+class ProductSummaryOut(msgspec.Struct):
+    code: str
+    name: str
+    slug: str
+    url: str
+    price_from: MoneyOut
+    in_stock: bool
+    image: str | None
+
+
+class ProductOut(msgspec.Struct):
+    code: str
+    name: str
+    slug: str
+    description: str
+    url: str
+    category: str
+    images: list[str]
+    variants: list[VariantOut]
+    hs_code: str
+    origin_country: str
+    weight_grams: int
+
+
+class ProductPageOut(msgspec.Struct):
+    items: list[ProductSummaryOut]
+    page: int
+    total_pages: int
+    total_items: int
+    sort: str
+
+
+class CartLineOut(msgspec.Struct):
+    sku: str
+    product_code: str
+    name: str
+    variant: str
+    quantity: int
+    available: int
+    unit_price: MoneyOut
+    total: MoneyOut
+
+
+class CartOut(msgspec.Struct):
+    token: str
+    lines: list[CartLineOut]
+    item_count: int
+    subtotal: MoneyOut
+
+
+class CartLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    sku: str
+    quantity: int = 1
+
+
+class QuantityIn(msgspec.Struct, forbid_unknown_fields=True):
+    quantity: int
+
+
+class ShippingMethodOut(msgspec.Struct):
+    code: str
+    name: str
+    price: MoneyOut
+    min_days: int
+    max_days: int
+
+
+class AddressFieldOut(msgspec.Struct):
+    name: str
+    label: str
+    required: bool
+    choices: list[list[str]]
+    example: str
+
+
+class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
+    method: str
+    card_number: str = ""
+
+
+class TotalIn(msgspec.Struct, forbid_unknown_fields=True):
+    minor: int
+    currency: str
+
+
+class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    country: str
+    address: dict[str, str]
+    shipping_method: str
+    payment: PaymentIn
+    phone: str = ""
+    locale: str = "en"
+    currency: str | None = None  # default: the destination market's currency
+    expected_total: TotalIn | None = None  # refuse (409) if the total is no longer this
+
+
+class OrderLineOut(msgspec.Struct):
+    sku: str
+    name: str
+    variant: str
+    quantity: int
+    unit_price: MoneyOut
+    total: MoneyOut
+
+
+class SettlementOut(msgspec.Struct):
+    """What the shop receives in its own currency, and the rate the order was charged at."""
+
+    total: MoneyOut
+    refunded: MoneyOut
+    fx_rate: str  # presentment units per settlement unit, without markup
+    fx_source: str
+    fx_as_of: str
+
+
+class OrderOut(msgspec.Struct):
+    number: str
+    status: str
+    status_label: str
+    currency: str
+    subtotal: MoneyOut
+    shipping: MoneyOut
+    total: MoneyOut
+    refunded: MoneyOut
+    shipping_method: str
+    shipping_country: str
+    lines: list[OrderLineOut]
+    access_key: str
+    created_at: str
+    market: str
+    settlement: SettlementOut
+
+
+class LookupIn(msgspec.Struct, forbid_unknown_fields=True):
+    number: str
+    email: str
+
+
+class WebhookIn(msgspec.Struct, forbid_unknown_fields=True):
+    reference: str
+    event_id: str
+    outcome: str
+    amount_minor: int
+    currency: str
+
+
+class WebhookOut(msgspec.Struct):
+    result: str

@@ -1,0 +1,1 @@
+"""Shopping carts kept server-side and addressed by an unguessable token."""

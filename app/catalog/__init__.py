@@ -1,0 +1,1 @@
+"""Catalogue: categories, products, variants and their translations."""

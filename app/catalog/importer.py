@@ -1,0 +1,240 @@
+"""Import catalogue data (the demo files' format, see data/demo/SCHEMA.md) into the database."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import product as cartesian
+from pathlib import Path
+from typing import Any
+
+from app.catalog.images import write_placeholder_image
+from app.catalog.rules import slugify, unique_slug
+from app.catalog.services import bump_revision
+from app.catalog.tables import (
+    Category,
+    CategoryTranslation,
+    OptionLabel,
+    Product,
+    ProductImage,
+    ProductTranslation,
+    Variant,
+)
+from app.core.money import money, to_minor
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    categories: int
+    products: int
+    variants: int
+    skipped: int
+
+
+def variant_combinations(options: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """Every combination of option values, in the declared order ([{}] when no options)."""
+    axes = list(options)
+    return [dict(zip(axes, values, strict=True)) for values in cartesian(*(options[a] for a in axes))]
+
+
+def sku_for(code: str, combination: Mapping[str, str]) -> str:
+    return "-".join([code, *(value.upper() for value in combination.values())])
+
+
+def demo_stock(sku: str) -> int:
+    """Deterministic, realistic demo stock: mostly plenty, some low, a few sold out."""
+    rng = random.Random(sku)
+    roll = rng.random()
+    if roll < 0.07:
+        return 0
+    if roll < 0.2:
+        return rng.randint(1, 3)
+    return rng.randint(8, 60)
+
+
+async def import_categories(categories: list[dict[str, Any]]) -> int:
+    """Insert categories (parents first) that do not exist yet; returns how many were added."""
+    existing = {row["code"]: row["id"] for row in await Category.select(Category.id, Category.code).run()}
+    taken: dict[str, set[str]] = {}
+    for row in await CategoryTranslation.select(CategoryTranslation.locale, CategoryTranslation.slug).run():
+        taken.setdefault(row["locale"], set()).add(row["slug"])
+    added = 0
+    for position, data in enumerate(categories):
+        if data["code"] in existing:
+            continue
+        parent_id = existing[data["parent"]] if data.get("parent") else None
+        rows = await Category.insert(Category(code=data["code"], parent=parent_id, position=position)).run()
+        category_id = rows[0]["id"]
+        existing[data["code"]] = category_id
+        await CategoryTranslation.insert(
+            *(
+                CategoryTranslation(
+                    category=category_id,
+                    locale=locale,
+                    name=name,
+                    slug=unique_slug(slugify(name), taken.setdefault(locale, set())),
+                    description=data.get("description", {}).get(locale, ""),
+                )
+                for locale, name in data["name"].items()
+            )
+        ).run()
+        added += 1
+    return added
+
+
+async def import_option_labels(options: Mapping[str, Any]) -> None:
+    """Insert axis and value labels that do not exist yet."""
+    existing = {(r["axis"], r["value"], r["locale"]) for r in await OptionLabel.select().run()}
+    rows = [
+        OptionLabel(axis=axis, value="", locale=locale, label=label)
+        for axis, labels in options.get("axes", {}).items()
+        for locale, label in labels.items()
+        if (axis, "", locale) not in existing
+    ] + [
+        OptionLabel(axis=axis, value=value, locale=locale, label=label)
+        for axis, values in options.get("values", {}).items()
+        for value, labels in values.items()
+        for locale, label in labels.items()
+        if (axis, value, locale) not in existing
+    ]
+    if rows:
+        await OptionLabel.insert(*rows).run()
+
+
+async def import_products(
+    products: Iterable[dict[str, Any]],
+    *,
+    currency: str,
+    media_dir: Path,
+    colour_hex: Mapping[str, str],
+    stock: Callable[[str], int] = demo_stock,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> tuple[int, int, int]:
+    """Insert products that do not exist yet with translations, variants and images.
+
+    Returns (products added, variants added, products skipped because they exist).
+    """
+    now = now or datetime.now(UTC)
+    categories = {row["code"]: row["id"] for row in await Category.select(Category.id, Category.code).run()}
+    existing = {row["code"] for row in await Product.select(Product.code).run()}
+    taken: dict[str, set[str]] = {}
+    for row in await ProductTranslation.select(ProductTranslation.locale, ProductTranslation.slug).run():
+        taken.setdefault(row["locale"], set()).add(row["slug"])
+    position_rng = random.Random(7)
+    added = variants_added = skipped = 0
+    for index, data in enumerate(products):
+        if data["code"] in existing:
+            skipped += 1
+            if progress:
+                progress(1)
+            continue
+        length, width, height = data["dimensions_mm"]
+        rows = await Product.insert(
+            Product(
+                code=data["code"],
+                category=categories[data["category"]],
+                hs_code=data["hs_code"],
+                origin_country=data["origin_country"],
+                customs_description=data.get("customs_description", ""),
+                weight_grams=data["weight_grams"],
+                length_mm=length,
+                width_mm=width,
+                height_mm=height,
+                position=position_rng.randint(0, 10_000),
+                created_at=now - timedelta(hours=index * 7),
+            )
+        ).run()
+        product_id = rows[0]["id"]
+        await ProductTranslation.insert(
+            *(
+                ProductTranslation(
+                    product=product_id,
+                    locale=locale,
+                    name=name,
+                    slug=unique_slug(slugify(name), taken.setdefault(locale, set())),
+                    description=data["description"].get(locale, ""),
+                )
+                for locale, name in data["name"].items()
+            )
+        ).run()
+        base_price = Decimal(data["price"])
+        adjustments = {k: Decimal(v) for k, v in data.get("price_adjustments", {}).items()}
+        combinations = variant_combinations(data.get("options", {}))
+        variant_rows = []
+        for position, combination in enumerate(combinations):
+            price = base_price + sum(
+                (adjustments.get(f"{axis}:{value}", Decimal(0)) for axis, value in combination.items()),
+                Decimal(0),
+            )
+            sku = sku_for(data["code"], combination)
+            variant_rows.append(
+                Variant(
+                    product=product_id,
+                    sku=sku,
+                    options=json.dumps(combination),
+                    price_minor=to_minor(money(price, currency)),
+                    currency=currency,
+                    stock=stock(sku),
+                    position=position,
+                )
+            )
+        await Variant.insert(*variant_rows).run()
+        colours = data.get("options", {}).get("colour") or [""]
+        image_rows = []
+        for position, colour in enumerate(colours):
+            path = write_placeholder_image(
+                media_dir,
+                code=data["code"],
+                category=data["category"],
+                colour=colour,
+                hex_colour=colour_hex.get(colour, "#8a9a8f"),
+            )
+            image_rows.append(ProductImage(product=product_id, path=path, colour=colour, position=position))
+        await ProductImage.insert(*image_rows).run()
+        added += 1
+        variants_added += len(variant_rows)
+        if progress:
+            progress(1)
+    return added, variants_added, skipped
+
+
+def read_demo_files(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+    categories = json.loads((folder / "categories.json").read_text("utf-8"))
+    options = json.loads((folder / "options.json").read_text("utf-8"))
+    products: list[dict[str, Any]] = []
+    for path in sorted((folder / "products").glob("*.json")):
+        products.extend(json.loads(path.read_text("utf-8")))
+    return categories, options, products
+
+
+async def import_demo_catalogue(
+    folder: Path,
+    *,
+    currency: str,
+    media_dir: Path,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Load the demo catalogue; running it again adds nothing."""
+    categories, options, products = read_demo_files(folder)
+    if on_total:
+        on_total(len(products))
+    added_categories = await import_categories(categories)
+    await import_option_labels(options)
+    added, variants, skipped = await import_products(
+        products,
+        currency=currency,
+        media_dir=media_dir,
+        colour_hex=options.get("colour_hex", {}),
+        progress=progress,
+    )
+    if added or added_categories:
+        await bump_revision()
+    return ImportResult(categories=added_categories, products=added, variants=variants, skipped=skipped)

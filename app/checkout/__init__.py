@@ -1,0 +1,1 @@
+"""Guest checkout: contact, shipping address, shipping method, payment, order placement."""

@@ -1,0 +1,239 @@
+"""Placing an order: reserve stock atomically, freeze what was sold, start the payment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from moneyed import Money
+
+from app.cart.rules import PricedCart, price_cart
+from app.cart.services import cart_quantities
+from app.cart.tables import CartLine
+from app.catalog.rules import Catalog
+from app.catalog.tables import Variant
+from app.checkout.rules import OrderQuote, new_order_number, quote_order
+from app.core.money import from_minor, to_minor
+from app.core.transactions import write_transaction
+from app.i18n.translations import N_
+from app.markets.rules import Pricer
+from app.orders.rules import Status
+from app.orders.services import record_event
+from app.orders.tables import Order, OrderLine
+from app.payments.providers import Outcome, PaymentProvider
+from app.payments.services import Applied, apply_payment_event, create_payment
+from app.shipping.data import rate_table
+from app.shipping.rules import ShippingMethod, find_method
+
+PRICES_CHANGED = N_("Prices were updated while you were checking out. Please check the new total.")
+
+
+class CheckoutError(Exception):
+    """Checkout cannot go ahead; `message` is a gettext msgid, `skus` the lines concerned."""
+
+    def __init__(self, message: str, skus: tuple[str, ...] = (), code: str = "checkout") -> None:
+        super().__init__(message)
+        self.message, self.skus, self.code = message, skus, code
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    email: str
+    phone: str
+    country: str
+    address: Mapping[str, str]
+    shipping_method: str
+    provider: PaymentProvider
+    payment_details: Mapping[str, str]
+    locale: str
+    pricer: Pricer  # the shopper's currency and the rates to charge at
+    checkout_key: str | None = None
+    # What the shopper was shown (HTML: the goods subtotal; API: the total), if known.
+    expected_subtotal: Money | None = None
+    expected_total: Money | None = None
+
+
+def quote_cart(
+    catalog: Catalog,
+    quantities: list[tuple[int, int]],
+    country: str,
+    shipping_method: str,
+    pricer: Pricer,
+    settlement_currency: str,
+) -> tuple[PricedCart, ShippingMethod, OrderQuote]:
+    """Price a cart, its shipping and both currencies' totals (pure, given the snapshot and rates)."""
+    priced = price_cart(catalog, quantities, {}, pricer, settlement_currency)
+    method = find_method(rate_table(), country, shipping_method, priced.base_subtotal)
+    if method is None:
+        raise CheckoutError(N_("Choose a shipping method available for your country."), code="shipping")
+    shipping = pricer.convert(method.price, rounding=False)
+    rate = pricer.rates.cross(settlement_currency, pricer.currency)
+    return priced, method, quote_order(priced, shipping, settlement_currency, rate)
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    number: str
+    status: Status
+    payment_outcome: Outcome
+    payment_message: str = ""
+    existing: bool = False
+
+
+async def _reserve(quantities: list[tuple[int, int]], sku_of: Mapping[int, str]) -> None:
+    """Take stock for every line or none: a conditional decrement per variant, in id order."""
+    short: list[str] = []
+    for variant_id, quantity in sorted(quantities):
+        taken = (
+            await Variant.update({Variant.stock: Variant.stock - quantity})
+            .where((Variant.id == variant_id) & (Variant.stock >= quantity))
+            .returning(Variant.id)
+            .run()
+        )
+        if not taken:
+            short.append(sku_of.get(variant_id, str(variant_id)))
+    if short:
+        raise CheckoutError(
+            N_("Sorry, some items sold out while you were shopping."), tuple(short), code="sold_out"
+        )
+
+
+async def existing_order(checkout_key: str | None) -> str | None:
+    if not checkout_key:
+        return None
+    row = await Order.select(Order.number).where(Order.checkout_key == checkout_key).first().run()
+    return row["number"] if row else None
+
+
+async def place_order(
+    cart_id: int, request: CheckoutRequest, catalog: Catalog, settlement_currency: str
+) -> PlacedOrder:
+    """Turn the cart into an order: all of it or nothing, never more than is in stock.
+
+    The order is charged in the shopper's currency at the prices they were shown, and records
+    what the shop receives in its own currency, at which rate, from where and as of when.
+    """
+    if (number := await existing_order(request.checkout_key)) is not None:
+        return PlacedOrder(number, Status.PENDING_PAYMENT, Outcome.PENDING, existing=True)
+    async with write_transaction():
+        quantities = await cart_quantities(cart_id)
+        priced, method, quote = quote_cart(
+            catalog, quantities, request.country, request.shipping_method, request.pricer, settlement_currency
+        )
+        if priced.is_empty:
+            raise CheckoutError(N_("Your cart is empty."), code="empty_cart")
+        if len(priced.lines) != len(quantities):
+            raise CheckoutError(
+                N_("Some items in your cart are no longer sold. Review your cart."), code="cart_changed"
+            )
+        if (request.expected_total is not None and request.expected_total != quote.total) or (
+            request.expected_subtotal is not None and request.expected_subtotal != quote.subtotal
+        ):
+            raise CheckoutError(PRICES_CHANGED, code="prices_changed")
+        currency = request.pricer.currency
+        fx_source, fx_as_of = request.pricer.rates.describe(settlement_currency, currency)
+        fx_fetched = [
+            r.fetched_at
+            for c, r in request.pricer.rates.rates.items()
+            if c in {currency, settlement_currency}
+        ]
+        await _reserve(quantities, {line.variant.id: line.sku for line in priced.lines})
+        number = new_order_number()
+        address = {**request.address, **({"phone": request.phone} if request.phone else {})}
+        rows = await Order.insert(
+            Order(
+                number=number,
+                email=request.email,
+                locale=request.locale,
+                currency=currency,
+                status=Status.PENDING_PAYMENT.value,
+                subtotal_minor=to_minor(quote.subtotal),
+                shipping_minor=to_minor(quote.shipping),
+                total_minor=to_minor(quote.total),
+                market=request.pricer.presentment.market.code,
+                settlement_currency=settlement_currency,
+                settlement_subtotal_minor=to_minor(quote.settlement_subtotal),
+                settlement_shipping_minor=to_minor(quote.settlement_shipping),
+                settlement_total_minor=to_minor(quote.settlement_total),
+                fx_rate=str(quote.rate),
+                fx_source=fx_source[:300],
+                fx_as_of=fx_as_of.isoformat() if fx_as_of else "",
+                fx_fetched_at=max(fx_fetched) if fx_fetched else None,
+                shipping_method=method.code,
+                shipping_method_name=method.name,
+                shipping_country=request.country,
+                shipping_address=json.dumps(address, ensure_ascii=False),
+                payment_provider=request.provider.code,
+                checkout_key=request.checkout_key,
+            )
+        ).run()
+        order_id = rows[0]["id"]
+        await OrderLine.insert(
+            *(
+                OrderLine(
+                    order=order_id,
+                    variant=line.variant.id,
+                    sku=line.sku,
+                    product_code=line.product.code,
+                    product_name=line.product.text(request.locale).name,
+                    variant_label=catalog.variant_label(line.variant, request.locale),
+                    unit_price_minor=to_minor(line.unit_price),
+                    quantity=line.quantity,
+                    line_total_minor=to_minor(line.total),
+                    settlement_total_minor=settlement_minor,
+                    hs_code=line.product.hs_code,
+                    origin_country=line.product.origin_country,
+                    customs_description=line.product.customs_description,
+                    weight_grams=line.product.weight_grams,
+                )
+                for line, settlement_minor in zip(priced.lines, quote.line_settlements, strict=True)
+            )
+        ).run()
+        await record_event(order_id, None, Status.PENDING_PAYMENT.value, actor="shopper")
+        reference = await create_payment(order_id, request.provider.code, to_minor(quote.total), currency)
+        await CartLine.delete().where(CartLine.cart == cart_id).run()
+    return await collect_payment(number, reference, request.provider, request.payment_details)
+
+
+async def collect_payment(
+    number: str, reference: str, provider: PaymentProvider, details: Mapping[str, str]
+) -> PlacedOrder:
+    """Ask the provider for the money and apply its verdict (outside the order transaction)."""
+    order = await Order.select(Order.total_minor, Order.currency).where(Order.number == number).first().run()
+    assert order is not None
+    result = provider.charge(reference, from_minor(order["total_minor"], order["currency"]), details)
+    if result.outcome is not Outcome.PENDING:
+        await apply_payment_event(
+            reference,
+            result.event_id,
+            result.outcome,
+            order["total_minor"],
+            order["currency"],
+            actor=f"payment:{provider.code}",
+        )
+    status_row = await Order.select(Order.status).where(Order.number == number).first().run()
+    assert status_row is not None
+    return PlacedOrder(number, Status(status_row["status"]), result.outcome, result.message)
+
+
+async def retry_payment(number: str, provider: PaymentProvider, details: Mapping[str, str]) -> PlacedOrder:
+    """Another payment attempt for an order still awaiting payment (after a decline, say)."""
+    order = await Order.select().where(Order.number == number).first().run()
+    if order is None or order["status"] != Status.PENDING_PAYMENT.value:
+        raise CheckoutError(N_("This order is not awaiting payment."), code="not_payable")
+    async with write_transaction():
+        reference = await create_payment(order["id"], provider.code, order["total_minor"], order["currency"])
+        await Order.update({Order.payment_provider: provider.code}).where(Order.id == order["id"]).run()
+    return await collect_payment(number, reference, provider, details)
+
+
+__all__ = [
+    "Applied",
+    "CheckoutError",
+    "CheckoutRequest",
+    "PlacedOrder",
+    "collect_payment",
+    "place_order",
+    "retry_payment",
+]

@@ -1,0 +1,1 @@
+"""Shared building blocks: settings, money helpers, errors."""

@@ -1,0 +1,152 @@
+"""Settings read from environment variables, with safe defaults for the embedded mode."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def _secret_key(var_dir: Path, env: str) -> str:
+    """SECRET_KEY from the environment; in development a random key kept under var/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise RuntimeError("SECRET_KEY must be at least 32 characters")
+        return key
+    if env == "production":
+        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+    key_file = var_dir / "secret_key"
+    if not key_file.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a running shop."""
+
+    env: str
+    database_url: str
+    secret_key: str
+    var_dir: Path
+    media_dir: Path
+    shop_name: str = "Storefront"
+    public_base_url: str = ""
+    bank_iban: str = "DE89 3704 0044 0532 0130 00"
+    bank_bic: str = "COBADEFFXXX"
+    shop_currency: str = "EUR"
+    shop_country: str = "DE"
+    default_locale: str = "en"
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    cookie_secure: bool = False
+    test_payments_enabled: bool = True
+    catalog_check_seconds: int = 2
+    page_cache_pages: int = 4096
+    fx_providers: tuple[str, ...] = ("ecb", "forex-python")
+    fx_ecb_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+    fx_forex_python_url: str = "https://theratesapi.com/api/"
+    fx_timeout_seconds: float = 10
+    fx_max_jump: str = "0.2"
+    fx_max_age_hours: float = 96
+    fx_refresh_minutes: int = 0
+    fx_cache_seconds: int = 60
+    page_size: int = 24
+    unpaid_order_days: int = 7
+    debug: bool = False
+    log_level: str = "INFO"
+    mail_from: str = "Storefront <orders@storefront.invalid>"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment (call `get_settings()` for the cached copy)."""
+    env = os.environ.get("APP_ENV", "development")
+    var_dir = _path("VAR_DIR", PROJECT_ROOT / "var")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'storefront.sqlite3'}"
+    production = env == "production"
+    return Settings(
+        env=env,
+        database_url=database_url,
+        secret_key=_secret_key(var_dir, env),
+        var_dir=var_dir,
+        media_dir=_path("MEDIA_DIR", var_dir / "media"),
+        shop_name=os.environ.get("SHOP_NAME", "Storefront"),
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        # Demo defaults are the standard example IBAN/BIC; set real ones in production.
+        bank_iban=os.environ.get("BANK_IBAN", "DE89 3704 0044 0532 0130 00"),
+        bank_bic=os.environ.get("BANK_BIC", "COBADEFFXXX"),
+        shop_currency=os.environ.get("SHOP_CURRENCY", "EUR").upper(),
+        shop_country=os.environ.get("SHOP_COUNTRY", "DE").upper(),
+        default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
+        db_pool_min=_int("DB_POOL_MIN", 1),
+        db_pool_max=_int("DB_POOL_MAX", 10),
+        cookie_secure=_bool("COOKIE_SECURE", production),
+        test_payments_enabled=_bool("TEST_PAYMENTS_ENABLED", not production),
+        catalog_check_seconds=_int("CATALOG_CHECK_SECONDS", 2),
+        page_size=_int("PAGE_SIZE", 24),
+        page_cache_pages=_int("PAGE_CACHE_PAGES", 4096),
+        fx_providers=tuple(
+            p.strip() for p in os.environ.get("FX_PROVIDERS", "ecb,forex-python").split(",") if p.strip()
+        ),
+        fx_ecb_url=os.environ.get(
+            "FX_ECB_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+        ),
+        fx_forex_python_url=os.environ.get("FX_FOREX_PYTHON_URL", "https://theratesapi.com/api/"),
+        fx_timeout_seconds=float(os.environ.get("FX_TIMEOUT_SECONDS", "10")),
+        fx_max_jump=os.environ.get("FX_MAX_JUMP", "0.2"),
+        # The offline demo prices from the bundled snapshot; production refuses rates older than 4 days.
+        fx_max_age_hours=float(os.environ.get("FX_MAX_AGE_HOURS", "96" if production else "0")),
+        fx_refresh_minutes=_int("FX_REFRESH_MINUTES", 0),
+        fx_cache_seconds=_int("FX_CACHE_SECONDS", 60),
+        mail_from=os.environ.get("MAIL_FROM", "Storefront <orders@storefront.invalid>"),
+        smtp_host=os.environ.get("SMTP_HOST", ""),
+        smtp_port=_int("SMTP_PORT", 587),
+        smtp_user=os.environ.get("SMTP_USER", ""),
+        smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+        unpaid_order_days=_int("UNPAID_ORDER_DAYS", 7),
+        debug=_bool("DEBUG", False),
+        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

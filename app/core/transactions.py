@@ -1,0 +1,22 @@
+"""Write transactions that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+
+def write_transaction() -> Any:
+    """A transaction for a read-modify-write.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of
+    both reading and one failing to upgrade its lock. PostgreSQL: row locks taken by the
+    conditional UPDATEs do the same job.
+    """
+    engine = engine_finder()
+    assert engine is not None, "no Piccolo engine configured"
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

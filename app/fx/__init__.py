@@ -1,0 +1,1 @@
+"""Foreign exchange: providers, validated and cached rates, conversion."""

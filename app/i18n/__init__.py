@@ -1,0 +1,1 @@
+"""Locales, gettext catalogues and Babel formatting."""

@@ -1,0 +1,1 @@
+"""Markets: countries grouped with a currency, locale, tax display, rounding and FX markup."""

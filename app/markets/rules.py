@@ -1,0 +1,206 @@
+"""Pure market logic: which market a shopper is in, and what a variant costs there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from moneyed import Money
+
+from app.core.money import from_minor, money, precision, to_minor
+from app.fx.rules import RateTable, Rounding, apply_markup, round_price
+
+
+@dataclass(frozen=True)
+class Market:
+    code: str
+    countries: frozenset[str]
+    currency: str
+    locale: str
+    tax_inclusive: bool
+    rounding: Rounding
+    fx_markup_percent: Decimal
+    country_currencies: Mapping[str, str] = field(default_factory=dict)
+
+    def currency_for(self, country: str | None) -> str:
+        return self.country_currencies.get(country or "", self.currency)
+
+
+@dataclass(frozen=True)
+class MarketSet:
+    markets: Mapping[str, Market]
+    default: str
+    base_currency: str
+
+    def for_country(self, country: str | None) -> Market:
+        for market in self.markets.values():
+            if country and country in market.countries:
+                return market
+        return self.markets[self.default]
+
+    @property
+    def currencies(self) -> frozenset[str]:
+        return frozenset(
+            c for m in self.markets.values() for c in (m.currency, *m.country_currencies.values())
+        ) | {self.base_currency}
+
+
+def parse_markets(data: Mapping[str, Any]) -> MarketSet:
+    markets = {
+        code: Market(
+            code=code,
+            countries=frozenset(entry.get("countries", [])),
+            currency=entry["currency"],
+            locale=entry["locale"],
+            tax_inclusive=bool(entry["tax_inclusive"]),
+            rounding=Rounding.parse(entry["rounding"]),
+            fx_markup_percent=Decimal(entry.get("fx_markup_percent", "0")),
+            country_currencies=dict(entry.get("country_currencies", {})),
+        )
+        for code, entry in data["markets"].items()
+    }
+    claimed: dict[str, str] = {}
+    for market in markets.values():
+        for country in market.countries:
+            if country in claimed:
+                raise ValueError(f"{country} is in both {claimed[country]} and {market.code}")
+            claimed[country] = market.code
+    if data["default_market"] not in markets:
+        raise ValueError("default_market names no market")
+    return MarketSet(markets, data["default_market"], data["base_currency"])
+
+
+@dataclass(frozen=True)
+class Presentment:
+    """Where the shopper is pricing from: a country (maybe unknown), its market, and a currency."""
+
+    country: str | None
+    market: Market
+    currency: str
+    currency_chosen: bool = False  # the shopper picked the currency (else it follows the country)
+
+    @property
+    def uses_market_currency(self) -> bool:
+        return self.currency == self.market.currency_for(self.country)
+
+
+def resolve_presentment(
+    markets: MarketSet,
+    *,
+    chosen_country: str | None,
+    chosen_currency: str | None,
+    region_hint: str | None,
+    available: Iterable[str],
+) -> Presentment:
+    """An explicit country/currency choice wins, then the region of the shopper's language, then the default.
+
+    The URL locale plays no part: a German reader in Switzerland sees /de/ in CHF.
+    """
+    available = set(available)
+    country = chosen_country or region_hint
+    market = markets.for_country(country)
+    currency = market.currency_for(country)
+    chosen = bool(chosen_currency and chosen_currency in available)
+    if chosen:
+        currency = chosen_currency  # type: ignore[assignment]
+    if currency not in available:
+        currency = markets.base_currency
+    return Presentment(country, market, currency, chosen)
+
+
+# Converted prices are a pure function of these inputs, so they are memoised across requests:
+# a listing re-rendered after a cache miss costs dictionary lookups, not Decimal arithmetic.
+_CONVERTED: dict[tuple[Any, ...], dict[tuple[str, int], Money]] = {}
+_CONVERTED_MAX = 100_000  # prices per (rates, currency, markup, rule)
+_MINOR = Rounding("minor")
+
+
+def forget_conversions() -> None:
+    """Empty the memo (benchmarks measure the cold path with it)."""
+    for memo in _CONVERTED.values():
+        memo.clear()
+    _CONVERTED.clear()
+
+
+class Pricer:
+    """Prices in the shopper's currency: a fixed market price when the merchant set one, else
+    base price -> convert -> markup -> the market's rounding. Decimal all the way.
+
+    What this returns is exactly what is charged.
+    """
+
+    def __init__(
+        self,
+        presentment: Presentment,
+        rates: RateTable,
+        overrides: Mapping[tuple[int, str], tuple[int, str]] | None = None,
+    ) -> None:
+        self.presentment = presentment
+        self.rates = rates
+        self.overrides = overrides or {}
+        market = presentment.market
+        self._price_rule = market.rounding if presentment.uses_market_currency else _MINOR
+        self._factors: dict[str, Decimal] = {}
+        if len(_CONVERTED) > 256:  # old rate tables: let their memos go
+            forget_conversions()
+        self._memos = {
+            rule: _CONVERTED.setdefault(
+                (rates.version, presentment.currency, market.fx_markup_percent, rule), {}
+            )
+            for rule in {self._price_rule, _MINOR}
+        }
+        self._has_overrides = any(code == market.code for _, code in self.overrides)
+
+    @property
+    def currency(self) -> str:
+        return self.presentment.currency
+
+    def price(self, variant_id: int, base_minor: int, base_currency: str) -> Money:
+        if self._has_overrides:
+            fixed = self.overrides.get((variant_id, self.presentment.market.code))
+            if fixed is not None and fixed[1] == self.currency:
+                return from_minor(fixed[0], fixed[1])
+        return self._convert_minor(base_minor, base_currency, self._price_rule)
+
+    def from_price(self, product: Any) -> Money:
+        """A product's lowest price (the "from" price in listings).
+
+        Conversion and rounding never reorder prices, so without price lists only the cheapest
+        base price needs converting.
+        """
+        if not self._has_overrides:
+            cheapest = product.cheapest
+            return self._convert_minor(cheapest.price_minor, cheapest.currency, self._price_rule)
+        return min(
+            (self.price(v.id, v.price_minor, v.currency) for v in product.variants), key=lambda m: m.amount
+        )
+
+    def convert(self, amount: Money, *, rounding: bool) -> Money:
+        """Convert an amount in another currency; `rounding` applies the market's price rule
+        (prices), otherwise just the minor unit (shipping, fees)."""
+        rule = self._price_rule if rounding else _MINOR
+        return self._convert_minor(to_minor(amount), amount.currency.code, rule)
+
+    def _convert_minor(self, minor: int, source: str, rule: Rounding) -> Money:
+        if source == self.currency:
+            return from_minor(minor, source)
+        memo = self._memos[rule]
+        found = memo.get((source, minor))
+        if found is None:
+            factor = self._factors.get(source)
+            if factor is None:  # rate and markup in one multiplier per source currency
+                rate = self.rates.cross(source, self.currency)
+                factor = self._factors[source] = apply_markup(rate, self.presentment.market.fx_markup_percent)
+            converted = Decimal(minor).scaleb(-precision(source)) * factor
+            found = Money(round_price(converted, self.currency, rule), self.currency)
+            if len(memo) >= _CONVERTED_MAX:
+                memo.clear()
+            memo[(source, minor)] = found
+        return found
+
+
+def settlement_amount(presentment: Money, rate: Decimal, settlement_currency: str) -> Money:
+    """Presentment -> settlement at a stored rate (presentment units per settlement unit)."""
+    return money(presentment.amount / rate, settlement_currency)

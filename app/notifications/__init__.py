@@ -1,0 +1,1 @@
+"""Emails to shoppers, behind one mailer interface (an outbox folder, or SMTP)."""

@@ -1,0 +1,1 @@
+"""Orders: frozen copies of what was sold, and their lifecycle."""

@@ -1,0 +1,227 @@
+"""Order persistence: recorded state transitions, lookups, and the order as a shopper sees it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from moneyed import Money
+
+from app.catalog.tables import Variant
+from app.core.money import from_minor
+from app.core.transactions import write_transaction
+from app.orders.rules import Fulfilment, Status, check_transition, releases_stock
+from app.orders.tables import Order, OrderEvent, OrderLine
+
+TIMESTAMP_COLUMNS = {
+    Status.PAID: Order.paid_at,
+    Status.SHIPPED: Order.shipped_at,
+    Status.DELIVERED: Order.delivered_at,
+    Status.CANCELLED: Order.cancelled_at,
+}
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+class ConcurrentUpdate(RuntimeError):
+    """The order changed between reading and writing; the caller may retry."""
+
+
+def fulfilment_of(row: dict[str, Any]) -> Fulfilment:
+    return Fulfilment(shipped=row["shipped_at"] is not None, delivered=row["delivered_at"] is not None)
+
+
+async def record_event(
+    order_id: int, from_status: str | None, to_status: str, actor: str, note: str = ""
+) -> None:
+    await OrderEvent.insert(
+        OrderEvent(order=order_id, from_status=from_status, to_status=to_status, actor=actor, note=note)
+    ).run()
+
+
+async def release_stock(order_id: int) -> None:
+    lines = (
+        await OrderLine.select(OrderLine.variant, OrderLine.quantity).where(OrderLine.order == order_id).run()
+    )
+    for line in sorted(lines, key=lambda row: row["variant"] or 0):
+        if line["variant"] is not None:
+            await (
+                Variant.update({Variant.stock: Variant.stock + line["quantity"]})
+                .where(Variant.id == line["variant"])
+                .run()
+            )
+
+
+async def apply_transition(
+    order_id: int, target: Status, actor: str, note: str = "", extra: dict[Any, Any] | None = None
+) -> Status:
+    """Move an order to `target` inside the caller's transaction; returns the previous status.
+
+    Compare-and-set on the status: of two concurrent callers only one wins, the other gets
+    ConcurrentUpdate. Illegal transitions raise IllegalTransition and change nothing.
+    """
+    row = await Order.select().where(Order.id == order_id).first().run()
+    if row is None:
+        raise OrderNotFound(order_id)
+    current = Status(row["status"])
+    fulfilment = fulfilment_of(row)
+    check_transition(current, target, fulfilment)
+    now = datetime.now(UTC)
+    values: dict[Any, Any] = {Order.status: target.value, Order.updated_at: now, **(extra or {})}
+    if target in TIMESTAMP_COLUMNS and row[TIMESTAMP_COLUMNS[target]._meta.name] is None:
+        values[TIMESTAMP_COLUMNS[target]] = now
+    updated = (
+        await Order.update(values)
+        .where((Order.id == order_id) & (Order.status == current.value))
+        .returning(Order.id)
+        .run()
+    )
+    if not updated:
+        raise ConcurrentUpdate(order_id)
+    if releases_stock(current, target, fulfilment):
+        await release_stock(order_id)
+    await record_event(order_id, current.value, target.value, actor, note)
+    return current
+
+
+async def transition(order_id: int, target: Status, actor: str, note: str = "") -> Status:
+    """Apply one transition in its own transaction."""
+    async with write_transaction():
+        return await apply_transition(order_id, target, actor, note)
+
+
+async def order_id_for(number: str) -> int:
+    row = await Order.select(Order.id).where(Order.number == number).first().run()
+    if row is None:
+        raise OrderNotFound(number)
+    return int(row["id"])
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    sku: str
+    product_code: str
+    product_name: str
+    variant_label: str
+    unit_price: Money
+    quantity: int
+    total: Money
+
+
+@dataclass(frozen=True)
+class OrderEventView:
+    from_status: str | None
+    to_status: str
+    actor: str
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    number: str
+    email: str
+    locale: str
+    status: Status
+    currency: str
+    subtotal: Money
+    shipping: Money
+    total: Money
+    refunded: Money
+    shipping_method: str
+    shipping_method_name: str
+    shipping_country: str
+    shipping_address: dict[str, str]
+    payment_provider: str
+    created_at: datetime
+    lines: tuple[OrderLineView, ...]
+    events: tuple[OrderEventView, ...]
+    market: str = ""
+    settlement_total: Money | None = None
+    refunded_settlement: Money | None = None
+    fx_rate: Decimal = Decimal(1)
+    fx_source: str = ""
+    fx_as_of: date | None = None
+
+    @property
+    def converted(self) -> bool:
+        """Charged in another currency than the shop's."""
+        return self.settlement_total is not None and self.settlement_total.currency.code != self.currency
+
+    @property
+    def fulfilment(self) -> Fulfilment:
+        return Fulfilment(
+            shipped=any(e.to_status == Status.SHIPPED for e in self.events),
+            delivered=any(e.to_status == Status.DELIVERED for e in self.events),
+        )
+
+
+async def load_order(number: str) -> OrderView:
+    row = await Order.select().where(Order.number == number).first().run()
+    if row is None:
+        raise OrderNotFound(number)
+    currency = row["currency"]
+    lines = await OrderLine.select().where(OrderLine.order == row["id"]).order_by(OrderLine.id).run()
+    events = await OrderEvent.select().where(OrderEvent.order == row["id"]).order_by(OrderEvent.id).run()
+    address = row["shipping_address"]
+    return OrderView(
+        id=row["id"],
+        number=row["number"],
+        email=row["email"],
+        locale=row["locale"],
+        status=Status(row["status"]),
+        currency=currency,
+        subtotal=from_minor(row["subtotal_minor"], currency),
+        shipping=from_minor(row["shipping_minor"], currency),
+        total=from_minor(row["total_minor"], currency),
+        refunded=from_minor(row["refunded_minor"], currency),
+        shipping_method=row["shipping_method"],
+        shipping_method_name=row["shipping_method_name"],
+        shipping_country=row["shipping_country"],
+        shipping_address=json.loads(address) if isinstance(address, str) else dict(address),
+        payment_provider=row["payment_provider"],
+        created_at=row["created_at"],
+        lines=tuple(
+            OrderLineView(
+                sku=line["sku"],
+                product_code=line["product_code"],
+                product_name=line["product_name"],
+                variant_label=line["variant_label"],
+                unit_price=from_minor(line["unit_price_minor"], currency),
+                quantity=line["quantity"],
+                total=from_minor(line["line_total_minor"], currency),
+            )
+            for line in lines
+        ),
+        events=tuple(
+            OrderEventView(e["from_status"], e["to_status"], e["actor"], e["note"], e["created_at"])
+            for e in events
+        ),
+        market=row["market"],
+        settlement_total=from_minor(row["settlement_total_minor"], row["settlement_currency"] or currency),
+        refunded_settlement=from_minor(
+            row["refunded_settlement_minor"], row["settlement_currency"] or currency
+        ),
+        fx_rate=Decimal(row["fx_rate"] or "1"),
+        fx_source=row["fx_source"],
+        fx_as_of=date.fromisoformat(row["fx_as_of"]) if row["fx_as_of"] else None,
+    )
+
+
+async def find_order_for_shopper(number: str, email: str) -> str | None:
+    """The order number if an order with this number was placed with this email (case-insensitive)."""
+    if not number or not email:
+        return None
+    row = (
+        await Order.select(Order.number)
+        .where((Order.number == number) & (Order.email == email.lower()))
+        .first()
+        .run()
+    )
+    return row["number"] if row else None

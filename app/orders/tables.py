@@ -1,0 +1,84 @@
+"""Piccolo tables for orders, their lines and their recorded state transitions.
+
+Unique and CHECK constraints live in migrations/ (raw SQL that works on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from app.catalog.tables import Variant
+
+
+class Order(Table, tablename="shop_order"):
+    """An order with a frozen copy of its prices and address (amounts in minor units)."""
+
+    id = Serial(primary_key=True)
+    number = Varchar(length=20, unique=True)
+    email = Varchar(length=320, index=True)
+    locale = Varchar(length=16)
+    currency = Varchar(length=3)
+    status = Varchar(length=32, index=True)
+    subtotal_minor = Integer()
+    shipping_minor = Integer()
+    total_minor = Integer()
+    refunded_minor = Integer(default=0)
+    shipping_method = Varchar(length=32)
+    shipping_method_name = Varchar(length=200)
+    shipping_country = Varchar(length=2)
+    shipping_address = JSON(default="{}")
+    payment_provider = Varchar(length=32)
+    # Presentment (what the shopper paid) is `currency` and the *_minor amounts above; settlement
+    # is the shop's base currency at `fx_rate` (presentment units per settlement unit).
+    market = Varchar(length=16, default="")
+    settlement_currency = Varchar(length=3, default="")
+    settlement_subtotal_minor = Integer(default=0)
+    settlement_shipping_minor = Integer(default=0)
+    settlement_total_minor = Integer(default=0)
+    refunded_settlement_minor = Integer(default=0)
+    fx_rate = Varchar(length=40, default="1")
+    fx_source = Varchar(length=300, default="")
+    fx_as_of = Varchar(length=10, default="")
+    fx_fetched_at = Timestamptz(null=True, default=None)
+    # Set from the checkout form (or an API Idempotency-Key): a resubmission finds this order.
+    checkout_key = Varchar(length=100, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    paid_at = Timestamptz(null=True, default=None)
+    shipped_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+
+
+class OrderLine(Table):
+    """One line of an order, independent of later catalogue edits."""
+
+    id = Serial(primary_key=True)
+    order = ForeignKey(Order, null=False, on_delete=OnDelete.cascade, index=True)
+    variant = ForeignKey(Variant, null=True, on_delete=OnDelete.set_null)
+    sku = Varchar(length=64)
+    product_code = Varchar(length=32)
+    product_name = Varchar(length=300)
+    variant_label = Varchar(length=300, default="")
+    unit_price_minor = Integer()
+    quantity = Integer()
+    line_total_minor = Integer()
+    settlement_total_minor = Integer(default=0)
+    hs_code = Varchar(length=12)
+    origin_country = Varchar(length=2)
+    customs_description = Varchar(length=300, default="")
+    weight_grams = Integer()
+
+
+class OrderEvent(Table):
+    """A recorded state transition: when, who, from what to what."""
+
+    id = Serial(primary_key=True)
+    order = ForeignKey(Order, null=False, on_delete=OnDelete.cascade, index=True)
+    from_status = Varchar(length=32, null=True, default=None)
+    to_status = Varchar(length=32)
+    actor = Varchar(length=100)
+    note = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,1 @@
+"""Payments behind a provider interface (manual bank transfer, test provider)."""

@@ -1,0 +1,47 @@
+"""The single Piccolo app: every table, one linear migration history in top-level migrations/."""
+
+from piccolo.conf.apps import AppConfig
+
+from app.cart.tables import Cart, CartLine
+from app.catalog.tables import (
+    CatalogRevision,
+    Category,
+    CategoryTranslation,
+    OptionLabel,
+    Product,
+    ProductImage,
+    ProductTranslation,
+    Variant,
+)
+from app.core.settings import PROJECT_ROOT
+from app.fx.tables import FxEvent, FxRate
+from app.markets.tables import PriceOverride
+from app.orders.tables import Order, OrderEvent, OrderLine
+from app.payments.tables import Payment, PaymentEvent
+
+TABLES = [
+    Category,
+    CategoryTranslation,
+    Product,
+    ProductTranslation,
+    ProductImage,
+    Variant,
+    OptionLabel,
+    CatalogRevision,
+    Cart,
+    CartLine,
+    Order,
+    OrderLine,
+    OrderEvent,
+    Payment,
+    PaymentEvent,
+    FxRate,
+    FxEvent,
+    PriceOverride,
+]
+
+APP_CONFIG = AppConfig(
+    app_name="storefront",
+    migrations_folder_path=str(PROJECT_ROOT / "migrations"),
+    table_classes=TABLES,
+)

@@ -1,0 +1,1 @@
+"""The ASGI application: factory, middleware, error handling, lifespan."""

@@ -1,0 +1,113 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+from app.api import cart as cart_api
+from app.api import catalog as catalog_api
+from app.api import checkout as checkout_api
+from app.cart import controllers as cart_pages
+from app.catalog import controllers as catalog_pages
+from app.checkout import controllers as checkout_pages
+from app.fx.services import refresh_periodically
+from app.markets import controllers as market_pages
+from app.orders import controllers as order_pages
+from app.server.errors import handle_exception
+from app.server.routes import ROUTES, static_routers
+from app.server.security import add_security_headers
+from app.web.state import settings
+
+
+@asynccontextmanager
+async def database_pool(_: Litestar) -> AsyncIterator[None]:
+    """PostgreSQL: one connection pool per worker process (SQLite needs none; DB_POOL_MAX=0 turns it off)."""
+    engine = engine_finder()
+    if not isinstance(engine, PostgresEngine) or settings.db_pool_max <= 0:
+        yield
+        return
+    await engine.start_connection_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    try:
+        yield
+    finally:
+        await engine.close_connection_pool()
+
+
+@asynccontextmanager
+async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
+    """With FX_REFRESH_MINUTES set, refresh rates in the background (never on a request)."""
+    if settings.fx_refresh_minutes <= 0:
+        yield
+        return
+    from app.cli import configured_providers
+
+    task = asyncio.create_task(
+        refresh_periodically(
+            configured_providers(),
+            timedelta(minutes=settings.fx_refresh_minutes),
+            max_jump=Decimal(settings.fx_max_jump),
+            timeout=settings.fx_timeout_seconds,
+        )
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_app() -> Litestar:
+    return Litestar(
+        route_handlers=[
+            *ROUTES,
+            *static_routers(),
+            *catalog_pages.CONTROLLERS,
+            *cart_pages.CONTROLLERS,
+            *checkout_pages.CONTROLLERS,
+            *order_pages.CONTROLLERS,
+            *market_pages.CONTROLLERS,
+            catalog_api.router,
+            cart_api.router,
+            checkout_api.router,
+        ],
+        before_send=[add_security_headers],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            # The API authenticates with tokens in the URL or headers, never cookies.
+            exclude=["/api/", "/health", "/static/", "/media/", "/schema"],
+        ),
+        exception_handlers={Exception: handle_exception},
+        openapi_config=OpenAPIConfig(
+            title=f"{settings.shop_name} API",
+            version="1.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path="/openapi.json"), YamlRenderPlugin(path="/openapi.yaml")],
+        ),
+        lifespan=[database_pool, fx_refresher],
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",  # handle_exception logs, without request bodies
+        ),
+        debug=settings.debug,
+    )
+
+
+logging.getLogger("piccolo").setLevel(logging.WARNING)

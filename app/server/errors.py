@@ -1,0 +1,144 @@
+"""Errors as localised HTML pages for shoppers and RFC 9457 problem JSON for API clients."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+
+from app.api.common import ApiProblem
+from app.i18n.locales import get_locale, negotiate_locale
+from app.i18n.translations import N_, get_translations
+from app.web.pages import PageMeta, build_page
+from app.web.state import LOCALE_COOKIE, catalog_cache
+
+log = logging.getLogger("storefront.errors")
+
+TITLES = {
+    400: N_("This request could not be understood"),
+    403: N_("This form has expired"),
+    404: N_("Page not found"),
+    405: N_("This action is not possible here"),
+    409: N_("This could not be done"),
+    413: N_("What you sent is too large"),
+    422: N_("Some details need your attention"),
+    429: N_("Too many requests"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The shop is busy"),
+}
+EXPLANATIONS = {
+    403: N_("For your security, forms expire. Go back, reload the page and try again."),
+    404: N_("We could not find this page. It may have moved, or the address may be mistyped."),
+    500: N_("We have been told about it. Please try again in a moment."),
+    503: N_("Please try again in a moment."),
+}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A database that is momentarily overloaded or locked: worth a retry, not a 500."""
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return True
+    name = type(exc).__name__
+    return name in {
+        "TooManyConnectionsError",
+        "DeadlockDetectedError",
+        "SerializationError",
+        "ConnectionDoesNotExistError",
+    }
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    """The locale of the URL prefix, else the shopper's negotiated one."""
+    first = request.url.path.strip("/").split("/", 1)[0]
+    if get_locale(first):
+        return first
+    return negotiate_locale(request.cookies.get(LOCALE_COOKIE), request.headers.get("accept-language"))
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    code: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    locale = negotiate_locale(None, request.headers.get("accept-language"))
+    translate = get_translations(locale).gettext
+    body: dict[str, Any] = {
+        "type": f"about:blank#{code}" if code else "about:blank",
+        "title": translate(TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])),
+        "status": status,
+        "detail": (translate(detail) % params if params else translate(detail)) if detail else "",
+    }
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type="application/problem+json", headers=headers or {})
+
+
+def error_page(
+    request: Request[Any, Any, Any], status: int, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    code = request_locale(request)
+    shop_locale = get_locale(code)
+    assert shop_locale is not None
+    translate = get_translations(code).gettext
+    title = translate(TITLES.get(status, TITLES[400] if status < 500 else TITLES[500]))
+    context = {"status": status, "title": title, "explanation": EXPLANATIONS.get(status, "")}
+    first, _, rest = request.url.path.strip("/").partition("/")
+    rest = quote(rest if get_locale(first) else request.url.path.strip("/"))
+    meta = PageMeta(
+        title=title,
+        noindex=True,
+        alternate=lambda other: f"/{other}/{rest}",
+        headers={**(headers or {}), "Cache-Control": "no-store"},
+    )
+    try:
+        return build_page(request, shop_locale, "error.html", context, meta, catalog_cache.peek(), status)
+    except Exception:  # the error page itself must never fail
+        log.exception("error page failed to render")
+        return Response(title, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The one exception handler: status from the exception, body by audience."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
+    elif is_busy(exc):
+        status = HTTP_503_SERVICE_UNAVAILABLE
+        headers = {"Retry-After": "2"}
+        log.warning("database busy: %s", type(exc).__name__)
+    else:
+        status = HTTP_500_INTERNAL_SERVER_ERROR
+        # The path only: query strings and bodies may carry personal data.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+    if isinstance(exc, ApiProblem):
+        return problem_response(
+            request, status, exc.detail, code=exc.code, errors=exc.errors, params=exc.params
+        )
+    if request.url.path.startswith("/api/"):
+        errors = None
+        detail = ""
+        if isinstance(exc, ValidationException):
+            extra = exc.extra if isinstance(exc.extra, list) else []
+            errors = [
+                {"field": str(item.get("key", "")), "message": str(item.get("message", ""))}
+                for item in extra
+                if isinstance(item, dict)
+            ]
+            detail = N_("Some details need your attention")
+        elif isinstance(exc, HTTPException) and status < 500:
+            detail = exc.detail if isinstance(exc.detail, str) and exc.detail != TITLES.get(status) else ""
+        return problem_response(request, status, detail, errors=errors, headers=headers)
+    return error_page(request, status, headers)

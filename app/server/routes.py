@@ -1,0 +1,54 @@
+"""Routes outside the locale prefix: `/` negotiation, health, robots.txt, static files, media."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from app.core.settings import PROJECT_ROOT
+from app.i18n.locales import negotiate_locale
+from app.web import urls
+from app.web.state import LOCALE_COOKIE, settings
+
+
+@get("/", name="root", include_in_schema=False)
+async def root(request: Request[Any, Any, Any]) -> Redirect:
+    """Send the shopper to their language: cookie, then Accept-Language, then the default."""
+    locale = negotiate_locale(
+        request.cookies.get(LOCALE_COOKIE), request.headers.get("accept-language"), settings.default_locale
+    )
+    return Redirect(urls.home_url(locale), status_code=302, headers={"Vary": "Accept-Language, Cookie"})
+
+
+@get("/health", name="health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    """Liveness only: no database, so it is also the benchmark's ceiling."""
+    return {"status": "ok"}
+
+
+@get("/robots.txt", name="robots", media_type="text/plain", include_in_schema=False)
+async def robots() -> str:
+    return (
+        "User-agent: *\nDisallow: /api/\nDisallow: /*/cart\nDisallow: /*/checkout\nDisallow: /*/orders/SF-\n"
+    )
+
+
+def static_routers() -> list[Any]:
+    return [
+        create_static_files_router(
+            path="/static",
+            directories=[PROJECT_ROOT / "static"],
+            name="static",
+            include_in_schema=False,
+            cache_control=None,
+        ),
+        create_static_files_router(
+            path="/media", directories=[settings.media_dir], name="media", include_in_schema=False
+        ),
+    ]
+
+
+ROUTES = [root, health, robots]

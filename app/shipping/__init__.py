@@ -1,0 +1,1 @@
+"""Shipping destinations and (placeholder) shipping rates."""

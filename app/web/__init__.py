@@ -1,0 +1,1 @@
+"""Shared web helpers for the HTML controllers: rendering, URLs, page context, forms."""

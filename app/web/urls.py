@@ -1,0 +1,42 @@
+"""Shop URLs, all under a locale prefix; slugs are percent-encoded (they may be non-Latin)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+
+def _query(**params: object) -> str:
+    pairs = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
+    return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def home_url(locale: str) -> str:
+    return f"/{locale}/"
+
+
+def category_url(locale: str, slug: str, page: int | None = None, sort: str | None = None) -> str:
+    return f"/{locale}/c/{quote(slug, safe='')}" + _query(sort=sort, page=page)
+
+
+def product_url(locale: str, slug: str, colour: str | None = None) -> str:
+    return f"/{locale}/p/{quote(slug, safe='')}" + _query(colour=colour)
+
+
+def cart_url(locale: str) -> str:
+    return f"/{locale}/cart"
+
+
+def checkout_url(locale: str, country: str | None = None) -> str:
+    return f"/{locale}/checkout" + _query(country=country)
+
+
+def order_url(locale: str, number: str, key: str) -> str:
+    return f"/{locale}/orders/{number}" + _query(key=key)
+
+
+def order_pay_url(locale: str, number: str, key: str) -> str:
+    return f"/{locale}/orders/{number}/pay" + _query(key=key)
+
+
+def lookup_url(locale: str) -> str:
+    return f"/{locale}/orders/lookup"

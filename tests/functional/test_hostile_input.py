@@ -1,0 +1,122 @@
+"""Hostile input in every checkout, cart and lookup field: clear 4xx or success, never 5xx, never raw markup.
+
+formfuzz (../shared/tools/formfuzz) crawls the running shop with the same kind of payloads; its
+crawler empties the cart as it goes, so the checkout form gets this deterministic pass too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.cart.services import add_to_cart, find_cart_id
+from app.cart.tables import CartLine
+from app.catalog.tables import Variant
+from tests.builders import build_catalog, product
+from tests.functional.shop import GERMAN_CHECKOUT
+from tests.functional.shop import add_to_cart as add_via_page
+from tests.html import form_values
+
+PAYLOADS = [
+    "<script>alert('x1')</script>",
+    "\"><img src=x onerror=alert('x2')>",
+    "' OR '1'='1",
+    "1;DROP TABLE shop_order--",
+    "{{7*7}}",
+    "abc\u202edef",
+    "a\u0000b",
+    "\\ud800",  # the text; raw invalid UTF-8 is sent in test_invalid_utf8_and_junk_bodies
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "-1",
+    "1e309",
+    "99999999999999999999",
+    "\uff11\uff12\uff13",
+    "a\r\nSet-Cookie: x=1",
+    '{"$ne": null}',
+    "",
+    "x" * 100_000,
+]
+CHECKOUT_FIELDS = [
+    "email",
+    "phone",
+    "country",
+    "name",
+    "company_name",
+    "street_address",
+    "city",
+    "postal_code",
+    "shipping_method",
+    "payment_method",
+    "card_number",
+    "checkout_key",
+    "action",
+]
+VALID = {**GERMAN_CHECKOUT, "email": "fuzz@example.com", "payment_method": "manual"}
+OK_STATUSES = {200, 303, 403, 409, 422}
+
+
+async def refill(client) -> None:
+    """Put one mug back in the shopper's cart (a successful checkout empties it)."""
+    cart_id = await find_cart_id(client.cookies.get("cart"))
+    assert cart_id is not None
+    if await CartLine.count().where(CartLine.cart == cart_id).run() == 0:
+        variant = await Variant.select(Variant.id).first().run()
+        await add_to_cart(cart_id, variant["id"], 1)
+
+
+def assert_safe(response, payload: str) -> None:
+    assert response.status_code in OK_STATUSES, (response.status_code, payload[:40])
+    body = response.text
+    assert "<script>alert('x1')" not in body and "onerror=alert('x2')" not in body
+    assert "Traceback" not in body
+    assert "x=1" not in response.headers.get("set-cookie", "").split(";")[0]
+
+
+@pytest.mark.parametrize("field", CHECKOUT_FIELDS)
+async def test_checkout_fields(client, field: str) -> None:
+    await build_catalog([product("MG-001", "Mug", category="mugs")], stock=1000)
+    await add_via_page(client, "en", "mug")
+    for payload in PAYLOADS:
+        await refill(client)
+        page = await client.get("/en/checkout")
+        values = {**form_values(page.text, "/en/checkout"), **VALID, field: payload}
+        response = await client.post("/en/checkout", data=values, follow_redirects=False)
+        assert_safe(response, payload)
+
+
+@pytest.mark.parametrize("field", ["quantity", "sku"])
+async def test_cart_update_fields(client, field: str) -> None:
+    await build_catalog([product("MG-001", "Mug", category="mugs")], stock=1000)
+    await add_via_page(client, "en", "mug")
+    for payload in PAYLOADS:
+        page = await client.get("/en/cart")
+        values = {**form_values(page.text, "/en/cart/update"), field: payload}
+        assert_safe(await client.post("/en/cart/update", data=values, follow_redirects=False), payload)
+
+
+@pytest.mark.parametrize("field", ["number", "email"])
+async def test_lookup_fields(client, field: str) -> None:
+    await build_catalog([product("MG-001", "Mug", category="mugs")])
+    for payload in PAYLOADS:
+        page = await client.get("/en/orders/lookup")
+        values = {
+            **form_values(page.text, "/en/orders/lookup"),
+            "number": "SF-ABCDEFGH",
+            "email": "a@example.com",
+            field: payload,
+        }
+        assert_safe(await client.post("/en/orders/lookup", data=values, follow_redirects=False), payload)
+
+
+async def test_invalid_utf8_and_junk_bodies(client) -> None:
+    await build_catalog([product("MG-001", "Mug", category="mugs")])
+    page = await client.get("/en/p/mug")
+    token = form_values(page.text, "/en/p/mug")["_csrf_token"]
+    for body in [
+        b"quantity=%FF%FE&_csrf_token=" + token.encode(),
+        b"\xff\xfe\x00",
+        b"_csrf_token=" + token.encode() + b"&quantity=1&quantity=2",
+    ]:
+        response = await client.post(
+            "/en/p/mug", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+        assert response.status_code in OK_STATUSES

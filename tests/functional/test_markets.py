@@ -1,0 +1,238 @@
+"""Shopper-facing multi-currency pricing: markets, the selector, price lists, checkout in JPY and KWD."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from app.catalog.tables import Variant
+from app.markets.tables import PriceOverride
+from app.orders.tables import Order, OrderLine
+from app.payments.tables import Payment
+from tests.builders import build_catalog, product, store_rates
+from tests.functional.shop import JAPANESE_CHECKOUT, add_to_cart, post_form, set_country
+from tests.html import form_values, text
+
+# Units per EUR on "today": JPY 160, CHF 0.95, KWD 0.34 (and AED via the USD peg is not used here).
+RATES = {"USD": "1.10", "JPY": "160", "CHF": "0.95", "KWD": "0.34", "GBP": "0.85"}
+TEE = product(
+    "TS-001",
+    "Plain Tee",
+    price="24.90",
+    options={"size": ["s", "m"]},
+    ja="無地Tシャツ",
+    de="Schlichtes T-Shirt",
+    ar="تي شيرت سادة",
+)
+
+
+def shown_price(html: str) -> str:
+    return text(re.search(r'<p class="price product-price">(.*?)</p>', html, re.S).group(1))
+
+
+async def test_the_same_product_in_four_markets(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    # 24.90 EUR x rate x (1 + markup), then the market's rounding rule, formatted for the page locale.
+    set_country(client, "JP")
+    assert (
+        shown_price((await client.get("/ja/p/無地tシャツ")).text) == "￥4,060"
+    )  # 24.90*160*1.02 = 4063.68 -> nearest 10
+    set_country(client, "DE")
+    assert shown_price((await client.get("/de/p/schlichtes-t-shirt")).text) == "24,90 €"
+    set_country(client, "CH")
+    assert (
+        shown_price((await client.get("/de/p/schlichtes-t-shirt")).text) == "23,90 CHF"
+    )  # 24.90*0.95*1.01 = 23.89 -> 0.05
+    set_country(client, "KW")
+    assert (
+        shown_price((await client.get("/ar/p/تي-شيرت-سادة")).text) == "\u200f8.635 د.ك.\u200f"
+    )  # 24.90*0.34*1.02 = 8.63532 -> fils
+
+
+async def test_without_a_choice_the_language_region_decides(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    client.cookies.clear()
+    page = await client.get("/en/p/plain-tee", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert shown_price(page.text) == "£21.99"  # 24.90*0.85*1.02 = 21.59 -> .99 ending
+    page = await client.get("/ja/p/無地tシャツ")
+    assert shown_price(page.text).startswith("￥")
+    page = await client.get("/en/p/plain-tee")  # English alone says nothing: rest of the world, USD
+    assert shown_price(page.text) == "$28.99"  # 24.90*1.10*1.03 = 28.21 -> .99
+
+
+async def test_selector_remembers_country_and_currency_and_returns_to_the_page(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    response = await post_form(
+        client, "/de/p/schlichtes-t-shirt?size=m", "/de/preferences", country="CH", currency=""
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/de/p/schlichtes-t-shirt?size=m"
+    assert "country=CH" in response.headers["set-cookie"]
+    page = await client.get("/de/p/schlichtes-t-shirt")
+    assert shown_price(page.text).endswith("CHF") and "Schweiz · CHF" in text(page.text)
+
+    await post_form(client, "/de/p/schlichtes-t-shirt", "/de/preferences", country="CH", currency="EUR")
+    assert shown_price((await client.get("/de/p/schlichtes-t-shirt")).text) == "24,90 €"
+    await post_form(client, "/de/p/schlichtes-t-shirt", "/de/preferences", country="CH", currency="")
+    assert shown_price((await client.get("/de/p/schlichtes-t-shirt")).text).endswith("CHF")
+
+    for hostile in ["https://evil.example/", "//evil.example/", "/\\evil", "javascript:alert(1)"]:
+        response = await post_form(
+            client, "/de/", "/de/preferences", country="XX", currency="???", next=hostile
+        )
+        assert response.status_code == 303 and response.headers["location"] == "/de/"
+        assert "country=" not in response.headers.get("set-cookie", "")
+
+
+async def test_a_fixed_market_price_wins_over_conversion(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    variant = await Variant.select(Variant.id).where(Variant.sku == "TS-001-S").first().run()
+    await PriceOverride.insert(
+        PriceOverride(variant=variant["id"], market="jp", price_minor=3980, currency="JPY")
+    ).run()
+    from app.catalog.services import bump_revision
+
+    await bump_revision()
+    set_country(client, "JP")
+    page = await client.get("/ja/p/無地tシャツ?size=s")
+    assert shown_price(page.text) == "￥3,980"
+    assert "￥4,060" in text(page.text)  # size M is still converted
+
+
+async def checkout_in(client, locale: str, slug: str, fields: dict[str, str]) -> str:
+    await add_to_cart(client, locale, slug, "2", size="m")
+    await add_to_cart(client, locale, slug, "1", size="s")
+    response = await post_form(client, f"/{locale}/checkout", f"/{locale}/checkout", **fields)
+    assert response.status_code == 303, text(response.text)[:800]
+    return re.search(r"SF-\w{8}", response.headers["location"]).group(0)
+
+
+async def assert_order_adds_up(number: str, currency: str, rate: str) -> dict:
+    order = await Order.select().where(Order.number == number).first().run()
+    lines = await OrderLine.select().where(OrderLine.order == order["id"]).run()
+    payment = await Payment.select().where(Payment.order == order["id"]).first().run()
+    assert order["currency"] == currency and order["settlement_currency"] == "EUR"
+    assert Decimal(order["fx_rate"]) == Decimal(rate)
+    assert order["fx_source"] == "test rates" and order["fx_as_of"] == datetime.now(UTC).date().isoformat()
+    assert sum(line["line_total_minor"] for line in lines) == order["subtotal_minor"]
+    assert (
+        order["subtotal_minor"] + order["shipping_minor"] == order["total_minor"] == payment["amount_minor"]
+    )
+    assert payment["currency"] == currency
+    assert sum(line["settlement_total_minor"] for line in lines) == order["settlement_subtotal_minor"]
+    assert (
+        order["settlement_subtotal_minor"] + order["settlement_shipping_minor"]
+        == order["settlement_total_minor"]
+    )
+    return order
+
+
+async def test_checkout_in_jpy_stores_presentment_and_settlement(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    set_country(client, "JP")
+    number = await checkout_in(
+        client,
+        "ja",
+        "無地tシャツ",
+        JAPANESE_CHECKOUT,
+    )
+    order = await assert_order_adds_up(number, "JPY", "160")
+    # 3 x 4060 + shipping 21.90 EUR * 160 * 1.02 = 3574.08 -> 3574 (shipping: minor unit only)
+    assert (order["subtotal_minor"], order["shipping_minor"], order["total_minor"]) == (12180, 3574, 15754)
+    assert order["settlement_total_minor"] == 9846  # 15754 / 160 = 98.4625 -> 98.46 EUR
+    assert (await client.get(f"/ja/orders/{number}")).status_code == 404  # no key, no page
+
+
+async def test_checkout_in_kwd_with_three_decimals(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    set_country(client, "KW")
+    fields = {
+        "email": "a@example.com",
+        "country": "KW",
+        "name": "Fatima Al-Sabah",
+        "street_address": "Block 3, Street 12, House 7",
+        "city": "Kuwait City",
+        "postal_code": "13001",
+        "shipping_method": "express",
+        "payment_method": "test",
+        "card_number": "4242424242424242",
+    }
+    await add_to_cart(client, "ar", "تي-شيرت-سادة", "2", size="m")
+    response = await post_form(client, "/ar/checkout", "/ar/checkout", **fields)
+    if response.status_code == 422:  # Kuwait's address form may differ: send only its fields
+        response = await post_form(
+            client, "/ar/checkout", "/ar/checkout", **{k: v for k, v in fields.items() if k != "postal_code"}
+        )
+    assert response.status_code == 303, text(response.text)[:800]
+    number = re.search(r"SF-\w{8}", response.headers["location"]).group(0)
+    order = await assert_order_adds_up(number, "KWD", "0.34")
+    assert order["status"] == "paid"
+    assert order["subtotal_minor"] == 2 * 8635  # 8.635 KWD each, in fils
+    page = await client.get(response.headers["location"])
+    body = text(page.text)
+    assert "د.ك." in body and "€" in body  # both what was paid and what the shop receives
+
+
+async def test_stale_rates_fall_back_to_the_base_currency_at_checkout(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES, as_of=(datetime.now(UTC) - timedelta(days=10)).date())
+    set_country(client, "JP")
+    assert shown_price((await client.get("/ja/p/無地tシャツ")).text).startswith(
+        "￥"
+    )  # pages still show converted prices
+    await add_to_cart(client, "ja", "無地tシャツ", "1", size="m")
+    page = await client.get("/ja/checkout?country=JP")
+    assert "EUR" in text(page.text) and "€24.90" in text(page.text)
+    response = await post_form(
+        client,
+        "/ja/checkout",
+        "/ja/checkout",
+        **JAPANESE_CHECKOUT,
+    )
+    assert response.status_code == 303
+    order = await Order.select(Order.currency, Order.total_minor, Order.settlement_total_minor).first().run()
+    assert (
+        order["currency"] == "EUR" and order["total_minor"] == order["settlement_total_minor"] == 2490 + 2190
+    )
+
+
+async def test_a_rate_change_during_checkout_is_shown_before_charging(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    set_country(client, "JP")
+    await add_to_cart(client, "ja", "無地tシャツ", "1", size="m")
+    page = await client.get("/ja/checkout?country=JP")
+    values = {**form_values(page.text, "/ja/checkout"), **JAPANESE_CHECKOUT}
+    await store_rates({**RATES, "JPY": "165"})
+    from app.web.state import fx_cache
+
+    fx_cache.reset()  # as after the cache's minute is up
+    response = await client.post("/ja/checkout", data=values, follow_redirects=False)
+    assert response.status_code == 409
+    assert await Order.count().run() == 0
+    values.update(quote=re.search(r'name="quote" value="([^"]+)"', response.text).group(1))
+    response = await client.post("/ja/checkout", data=values, follow_redirects=False)
+    assert response.status_code == 303
+    assert (await Order.select(Order.fx_rate).first().run())["fx_rate"] == "165"
+
+
+async def test_api_prices_for_a_country_and_currency(client) -> None:
+    await build_catalog([TEE])
+    await store_rates(RATES)
+    detail = (await client.get("/api/v1/products/TS-001?country=JP")).json()
+    assert detail["variants"][0]["price"] == {
+        "amount": "4060",
+        "currency": "JPY",
+        "minor": 4060,
+        "formatted": "¥4,060",
+    }
+    detail = (await client.get("/api/v1/products/TS-001?country=JP&currency=CHF")).json()
+    assert detail["variants"][0]["price"]["currency"] == "CHF"
+    problem = (await client.get("/api/v1/products/TS-001?currency=XXX")).json()
+    assert problem["code"] == "unknown_currency"

@@ -1,0 +1,46 @@
+"""Security by default: headers, cookie flags, CSRF, no stack traces to the outside."""
+
+from __future__ import annotations
+
+from tests.builders import build_catalog, product
+from tests.functional.shop import add_to_cart
+
+
+async def test_security_headers_on_pages_and_api(client) -> None:
+    await build_catalog([product("TS-001", "Tee")])
+    for path in ["/en/", "/api/v1/categories", "/en/nope"]:
+        headers = (await client.get(path)).headers
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+async def test_cookies_are_httponly_and_samesite(client) -> None:
+    await build_catalog([product("TS-001", "Tee")])
+    response = await client.get("/en/")
+    cookies = response.headers.get_list("set-cookie")
+    assert any(c.startswith("csrftoken=") for c in cookies)
+    assert all("HttpOnly" in c and "SameSite=lax" in c for c in cookies)
+    response = await add_to_cart(client, "en", "tee")
+    cart_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("cart="))
+    assert "HttpOnly" in cart_cookie and "SameSite=lax" in cart_cookie and "Path=/" in cart_cookie
+
+
+async def test_tampered_csrf_token_is_refused(client) -> None:
+    await build_catalog([product("TS-001", "Tee")])
+    await client.get("/en/p/tee")
+    response = await client.post("/en/p/tee", data={"quantity": "1", "_csrf_token": "f" * 128})
+    assert response.status_code == 403
+
+
+async def test_private_pages_are_not_indexed_or_cached(client) -> None:
+    await build_catalog([product("TS-001", "Tee")])
+    response = await client.get("/en/cart")
+    assert response.headers["x-robots-tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in response.text
+
+
+async def test_robots_txt_and_health(client) -> None:
+    assert "Disallow: /api/" in (await client.get("/robots.txt")).text
+    assert (await client.get("/health")).json() == {"status": "ok"}

@@ -1,0 +1,77 @@
+"""Money core: Babel precision, exact minor units, allocation that never loses a cent."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from moneyed import Money
+
+from app.core.money import allocate, from_minor, money, precision, quantize, to_minor
+
+CURRENCIES = ["EUR", "JPY", "KWD", "BHD", "USD", "KRW", "CHF", "GBP"]
+
+
+@pytest.mark.parametrize(("currency", "places"), [("EUR", 2), ("JPY", 0), ("KRW", 0), ("KWD", 3), ("BHD", 3)])
+def test_precision_comes_from_iso_4217_via_babel(currency: str, places: int) -> None:
+    assert precision(currency) == places
+
+
+def test_to_minor_rounds_half_up_where_py_moneyed_would_truncate() -> None:
+    amount = Money(Decimal("10.005"), "EUR")
+    assert amount.get_amount_in_sub_unit() == 1000  # py-moneyed truncates
+    assert to_minor(amount) == 1001
+    assert to_minor(Money(Decimal("1234.5"), "JPY")) == 1235
+    assert to_minor(Money(Decimal("1.2345"), "KWD")) == 1235
+
+
+def test_floats_are_refused() -> None:
+    with pytest.raises(TypeError):
+        quantize(1.1, "EUR")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        from_minor(1.0, "EUR")  # type: ignore[arg-type]
+
+
+@given(minor=st.integers(min_value=-(10**12), max_value=10**12), currency=st.sampled_from(CURRENCIES))
+def test_minor_units_round_trip_exactly(minor: int, currency: str) -> None:
+    assert to_minor(from_minor(minor, currency)) == minor
+    assert isinstance(from_minor(minor, currency).amount, Decimal)
+
+
+@given(
+    amount=st.decimals(
+        min_value=Decimal("-1e9"), max_value=Decimal("1e9"), allow_nan=False, allow_infinity=False, places=6
+    ),
+    currency=st.sampled_from(CURRENCIES),
+)
+def test_quantize_is_idempotent_and_within_half_a_unit(amount: Decimal, currency: str) -> None:
+    once = quantize(amount, currency)
+    assert quantize(once, currency) == once
+    assert abs(once - amount) <= Decimal(1).scaleb(-precision(currency)) / 2
+
+
+@given(
+    total=st.integers(min_value=-(10**9), max_value=10**9),
+    weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=30).filter(
+        lambda w: sum(w) > 0
+    ),
+)
+def test_allocation_sums_to_the_total_and_is_fair_to_a_unit(total: int, weights: list[int]) -> None:
+    parts = allocate(total, weights)
+    assert sum(parts) == total
+    for part, weight in zip(parts, weights, strict=True):
+        exact = Decimal(total) * weight / sum(weights)
+        assert abs(Decimal(part) - exact) < 1
+
+
+def test_allocation_refuses_nonsense() -> None:
+    with pytest.raises(ValueError):
+        allocate(100, [])
+    with pytest.raises(ValueError):
+        allocate(100, [0, 0])
+
+
+def test_money_helper_quantises() -> None:
+    assert money("19.999", "EUR") == Money(Decimal("20.00"), "EUR")
