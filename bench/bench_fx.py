@@ -5,7 +5,7 @@ of a category page render spent inside the pricer, measured by clocking the pric
 during real renders. Through HTTP: the same page with the page cache off, in the shop currency
 (no conversion) and in nine others, interleaved rounds, medians.
 
-    python bench/bench_fx.py [--seconds 5] [--rounds 3] [--workers 2] [--connections 16]
+    python bench/bench_fx.py [--seconds 5] [--rounds 3] [--workers 2] [--connections 16] [--no-http]
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--no-http", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
     env = setup_environment()
     figures = in_process(args.seconds)
@@ -205,6 +206,8 @@ def main() -> int:
         f"in the 9 other currencies the pricer takes {figures['warm_share'] * 100:.1f} % of the render time "
         f"({figures['cold_share'] * 100:.1f} % with an empty memo); medians of 100 renders per currency"
     )
+    if args.no_http:
+        return 0
     http = over_http(env, args.seconds, args.workers, args.connections, args.rounds)
     base = http.pop("EUR")
     print(

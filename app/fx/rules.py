@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from app.core.money import precision, quantize
+from app.core.money import minor_unit, precision, quantize
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,12 @@ class Rounding:
 
     kind: str
     value: Decimal = Decimal(0)
+    # Decimal places of `value` (2 for ".99"), worked out once: prices are rounded in hot loops.
+    value_places: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        exponent = self.value.as_tuple().exponent
+        object.__setattr__(self, "value_places", -exponent if isinstance(exponent, int) else 0)
 
     @classmethod
     def parse(cls, spec: str) -> Rounding:
@@ -164,21 +170,21 @@ def round_price(amount: Decimal, currency: str, rule: Rounding) -> Decimal:
     """
     if amount < 0:
         raise ValueError("prices are not negative")
-    places = precision(currency)
-    if rule.kind == "up_to_ending" and -rule.value.as_tuple().exponent <= places:  # type: ignore[operator]
+    if rule.kind == "up_to_ending" and rule.value_places <= precision(currency):
         candidate = amount.to_integral_value(rounding=ROUND_FLOOR) + rule.value
         if candidate < amount:
             candidate += 1
         return quantize(candidate, currency)
     if rule.kind == "nearest":
-        rounded = quantize(
-            (amount / rule.value).to_integral_value(rounding=ROUND_HALF_UP) * rule.value, currency
-        )
-        smallest = max(quantize(rule.value, currency), Decimal(1).scaleb(-places))
+        step = rule.value
+        rounded = quantize((amount / step).to_integral_value(rounding=ROUND_HALF_UP) * step, currency)
     else:
         rounded = quantize(amount, currency)
-        smallest = Decimal(1).scaleb(-places)
-    return smallest if rounded == 0 and amount > 0 else rounded
+    if rounded or not amount:
+        return rounded
+    # A positive price rounded to nothing: charge the smallest amount the rule can express.
+    smallest = minor_unit(currency)
+    return max(quantize(rule.value, currency), smallest) if rule.kind == "nearest" else smallest
 
 
 def apply_markup(amount: Decimal, percent: Decimal) -> Decimal:

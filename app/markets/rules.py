@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from moneyed import Money
+from moneyed import Money, get_currency
 
 from app.core.money import from_minor, money, precision, to_minor
 from app.fx.rules import RateTable, Rounding, apply_markup, round_price
@@ -142,6 +142,8 @@ class Pricer:
         self.overrides = overrides or {}
         market = presentment.market
         self._price_rule = market.rounding if presentment.uses_market_currency else _MINOR
+        self._currency = presentment.currency
+        self._currency_object = get_currency(presentment.currency)  # Money() skips the lookup
         self._factors: dict[str, Decimal] = {}
         if len(_CONVERTED) > 256:  # old rate tables: let their memos go
             forget_conversions()
@@ -184,17 +186,18 @@ class Pricer:
         return self._convert_minor(to_minor(amount), amount.currency.code, rule)
 
     def _convert_minor(self, minor: int, source: str, rule: Rounding) -> Money:
-        if source == self.currency:
+        if source == self._currency:
             return from_minor(minor, source)
         memo = self._memos[rule]
         found = memo.get((source, minor))
         if found is None:
             factor = self._factors.get(source)
-            if factor is None:  # rate and markup in one multiplier per source currency
+            if factor is None:  # rate, markup and the source's minor unit in one multiplier
                 rate = self.rates.cross(source, self.currency)
-                factor = self._factors[source] = apply_markup(rate, self.presentment.market.fx_markup_percent)
-            converted = Decimal(minor).scaleb(-precision(source)) * factor
-            found = Money(round_price(converted, self.currency, rule), self.currency)
+                factor = apply_markup(rate, self.presentment.market.fx_markup_percent)
+                factor = self._factors[source] = factor.scaleb(-precision(source))
+            converted = minor * factor
+            found = Money(round_price(converted, self._currency, rule), self._currency_object)
             if len(memo) >= _CONVERTED_MAX:
                 memo.clear()
             memo[(source, minor)] = found
