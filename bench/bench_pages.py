@@ -170,7 +170,10 @@ def main() -> int:
     category_rps = statistics.median(r[0] for r in results["category"])
     category_p99 = statistics.median(r[2] for r in results["category"])
     ok = category_rps >= health_rps / 3 and category_p99 < 100
-    print(f"\ntarget (category >= 1/3 of health, p99 < 100 ms): {'met' if ok else 'NOT met'}")
+    verdict = "met" if ok else "NOT met"
+    if generator != "wrk":  # the Python client saturates before the server does
+        verdict = "not judged: the Python load client is the bottleneck; apt-get install wrk"
+    print(f"\ntarget (category >= 1/3 of health, p99 < 100 ms): {verdict}")
     return 0
 
 

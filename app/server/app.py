@@ -13,6 +13,7 @@ from decimal import Decimal
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from piccolo.engine import engine_finder
@@ -29,7 +30,7 @@ from app.markets import controllers as market_pages
 from app.orders import controllers as order_pages
 from app.server.errors import handle_exception
 from app.server.routes import ROUTES, static_routers
-from app.server.security import add_security_headers
+from app.server.security import FastCookieCSRFMiddleware, add_security_headers
 from app.web.state import settings
 
 
@@ -86,14 +87,19 @@ def create_app() -> Litestar:
             checkout_api.router,
         ],
         before_send=[add_security_headers],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.cookie_secure,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            # The API authenticates with tokens in the URL or headers, never cookies.
-            exclude=["/api/", "/health", "/static/", "/media/", "/schema"],
-        ),
+        middleware=[
+            DefineMiddleware(
+                FastCookieCSRFMiddleware,
+                config=CSRFConfig(
+                    secret=settings.secret_key,
+                    cookie_secure=settings.cookie_secure,
+                    cookie_httponly=True,
+                    cookie_samesite="lax",
+                    # The API authenticates with tokens in the URL or headers, never cookies.
+                    exclude=["/api/", "/health", "/static/", "/media/", "/schema"],
+                ),
+            )
+        ],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(
             title=f"{settings.shop_name} API",

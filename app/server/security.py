@@ -1,9 +1,13 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the CSRF middleware that sets its cookie cheaply."""
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from typing import cast
+
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Cookie
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import ASGIApp, HTTPResponseStartEvent, HTTPSendMessage, Message, Scope
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -20,13 +24,46 @@ HEADERS = {
 }
 
 
+# Encoded once: this runs on every response, and header objects cost more than the page itself
+# when the page comes from the cache.
+ENCODED_HEADERS = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook, so error responses from the router get the headers too.
 
     Headers a handler set itself (e.g. a stricter Referrer-Policy) are kept.
     """
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+        raw = list(message.get("headers") or [])
+        present = {bytes(name).lower() for name, _ in raw}
+        raw.extend(header for header in ENCODED_HEADERS if header[0] not in present)
+        message["headers"] = raw
+
+
+class FastCookieCSRFMiddleware(CSRFMiddleware):
+    """Litestar's CSRF middleware, with its cookie header built once from a template.
+
+    Litestar builds the header through `dataclasses.asdict` on every response to a visitor without
+    the cookie: a tenth of the time of a cached page. Checks and tokens are Litestar's own.
+    """
+
+    _PLACEHOLDER = "sfcsrftokenplaceholder"
+
+    def __init__(self, app: ASGIApp, config: CSRFConfig) -> None:
+        super().__init__(app, config)
+        template = Cookie(
+            key=config.cookie_name,
+            value=self._PLACEHOLDER,
+            path=config.cookie_path,
+            secure=config.cookie_secure,
+            httponly=config.cookie_httponly,
+            samesite=config.cookie_samesite,
+            domain=config.cookie_domain,
+        ).to_header(header="")
+        self._before, _, self._after = template.partition(self._PLACEHOLDER)
+
+    def _set_cookie_if_needed(self, message: HTTPSendMessage, token: str) -> None:
+        header = f"{self._before}{token}{self._after}".encode("latin-1")
+        start = cast("HTTPResponseStartEvent", message)  # only ever called for the start message
+        start["headers"] = [*start.get("headers", []), (b"set-cookie", header)]

@@ -30,8 +30,17 @@ def valid_country(value: str | None) -> str | None:
     return value if value in KNOWN_COUNTRIES else None
 
 
-def available_currencies(rates: RateTable) -> list[str]:
-    return [code for code in supported_currencies() if rates.has(code)]
+_AVAILABLE: list[tuple[RateTable, tuple[str, ...]]] = []
+
+
+def available_currencies(rates: RateTable) -> tuple[str, ...]:
+    """Supported currencies this rate table can price; asked on every request, so remembered
+    for the table in use (the FX cache hands out the same object until the rates change)."""
+    if _AVAILABLE and _AVAILABLE[0][0] is rates:
+        return _AVAILABLE[0][1]
+    codes = tuple(code for code in supported_currencies() if rates.has(code))
+    _AVAILABLE[:] = [(rates, codes)]
+    return codes
 
 
 def region_hint(request: Request[Any, Any, Any], locale: ShopLocale) -> str | None:
@@ -73,7 +82,7 @@ def _currencies(locale: str, codes: tuple[str, ...]) -> tuple[tuple[str, str], .
 
 def market_selector(locale: str, pricer: Pricer | None) -> dict[str, Any]:
     """What the country/currency selector shows: choices in the page language, and the current ones."""
-    codes = tuple(available_currencies(pricer.rates)) if pricer else tuple(supported_currencies())
+    codes = available_currencies(pricer.rates) if pricer else tuple(supported_currencies())
     presentment = pricer.presentment if pricer else None
     return {
         "countries": _countries(locale),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from litestar import Request, Response
@@ -65,6 +66,15 @@ def csrf_input(request: Request[Any, Any, Any]) -> Markup:
     token = ScopeState.from_scope(request.scope).csrf_token
     token = token if isinstance(token, str) else ""
     return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(escape(token))
+
+
+@lru_cache(maxsize=64)
+def cookie_header(key: str, value: str, secure: bool) -> str:
+    """A Set-Cookie value for a cookie with few possible values (the locale), built once:
+    Litestar builds each Cookie header through dataclasses.asdict, on every response."""
+    return Cookie(
+        key=key, value=value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/"
+    ).to_header(header="")
 
 
 def cookie(key: str, value: str) -> Cookie:
@@ -189,15 +199,15 @@ def respond(
     if NEXT_HOLE in body:
         query = request.scope.get("query_string", b"").decode("latin-1")
         body = body.replace(NEXT_HOLE, str(escape(request.url.path + (f"?{query}" if query else ""))))
-    response_cookies = list(cookies or [])
+    headers = page.headers
     if request.cookies.get(LOCALE_COOKIE) != locale.code:
-        response_cookies.append(cookie(LOCALE_COOKIE, locale.code))
+        headers = {**headers, "set-cookie": cookie_header(LOCALE_COOKIE, locale.code, settings.cookie_secure)}
     return Response(
         content=body.encode(),
         media_type=MediaType.HTML,
         status_code=status_code,
-        cookies=response_cookies,
-        headers=page.headers,
+        cookies=cookies,
+        headers=headers,
     )
 
 

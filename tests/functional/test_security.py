@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.csrf import CSRFMiddleware
+
+from app.server.security import FastCookieCSRFMiddleware
 from tests.builders import build_catalog, product
 from tests.functional.shop import add_to_cart
 
@@ -21,6 +26,7 @@ async def test_cookies_are_httponly_and_samesite(client) -> None:
     response = await client.get("/en/")
     cookies = response.headers.get_list("set-cookie")
     assert any(c.startswith("csrftoken=") for c in cookies)
+    assert any(c.startswith("locale=en;") and "Max-Age=" in c for c in cookies)
     assert all("HttpOnly" in c and "SameSite=lax" in c for c in cookies)
     response = await add_to_cart(client, "en", "tee")
     cart_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("cart="))
@@ -44,3 +50,27 @@ async def test_private_pages_are_not_indexed_or_cached(client) -> None:
 async def test_robots_txt_and_health(client) -> None:
     assert "Disallow: /api/" in (await client.get("/robots.txt")).text
     assert (await client.get("/health")).json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("secure,domain", [(False, None), (True, "shop.test")])
+def test_csrf_cookie_header_is_exactly_litestars(secure: bool, domain: str | None) -> None:
+    """The template-built cookie must say what Litestar's own middleware says."""
+    config = CSRFConfig(
+        secret="s" * 32,
+        cookie_secure=secure,
+        cookie_samesite="lax",
+        cookie_domain=domain,
+        cookie_httponly=True,
+    )
+    token = "ab12" * 16
+
+    async def app(scope, receive, send) -> None:  # never called
+        raise AssertionError
+
+    ours: dict = {"type": "http.response.start", "headers": [(b"x-a", b"1")]}
+    theirs: dict = {"type": "http.response.start", "headers": [(b"x-a", b"1")]}
+    FastCookieCSRFMiddleware(app, config)._set_cookie_if_needed(ours, token)  # type: ignore[arg-type]
+    CSRFMiddleware(app, config)._set_cookie_if_needed(theirs, token)  # type: ignore[arg-type]
+    assert [tuple(h) for h in ours["headers"]] == [tuple(h) for h in theirs["headers"]]
+    set_cookie = [value for name, value in ours["headers"] if name == b"set-cookie"]
+    assert set_cookie[0].startswith(f"csrftoken={token};".encode())
