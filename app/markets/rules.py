@@ -142,7 +142,7 @@ class Pricer:
         self.overrides = overrides or {}
         market = presentment.market
         self._price_rule = market.rounding if presentment.uses_market_currency else _MINOR
-        self._currency = presentment.currency
+        self.currency = presentment.currency  # an attribute, not a property: read per conversion
         self._currency_object = get_currency(presentment.currency)  # Money() skips the lookup
         self._factors: dict[str, Decimal] = {}
         if len(_CONVERTED) > 256:  # old rate tables: let their memos go
@@ -154,10 +154,6 @@ class Pricer:
             for rule in {self._price_rule, _MINOR}
         }
         self._has_overrides = any(code == market.code for _, code in self.overrides)
-
-    @property
-    def currency(self) -> str:
-        return self.presentment.currency
 
     def price(self, variant_id: int, base_minor: int, base_currency: str) -> Money:
         if self._has_overrides:
@@ -186,7 +182,7 @@ class Pricer:
         return self._convert_minor(to_minor(amount), amount.currency.code, rule)
 
     def _convert_minor(self, minor: int, source: str, rule: Rounding) -> Money:
-        if source == self._currency:
+        if source == self.currency:
             return from_minor(minor, source)
         memo = self._memos[rule]
         found = memo.get((source, minor))
@@ -197,7 +193,7 @@ class Pricer:
                 factor = apply_markup(rate, self.presentment.market.fx_markup_percent)
                 factor = self._factors[source] = factor.scaleb(-precision(source))
             converted = minor * factor
-            found = Money(round_price(converted, self._currency, rule), self._currency_object)
+            found = Money(round_price(converted, self.currency, rule), self._currency_object)
             if len(memo) >= _CONVERTED_MAX:
                 memo.clear()
             memo[(source, minor)] = found

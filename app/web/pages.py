@@ -68,25 +68,23 @@ def csrf_input(request: Request[Any, Any, Any]) -> Markup:
     return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(escape(token))
 
 
-@lru_cache(maxsize=64)
-def cookie_header(key: str, value: str, secure: bool) -> str:
-    """A Set-Cookie value for a cookie with few possible values (the locale), built once:
-    Litestar builds each Cookie header through dataclasses.asdict, on every response."""
-    return Cookie(
-        key=key, value=value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax", secure=secure, path="/"
-    ).to_header(header="")
-
-
-def cookie(key: str, value: str) -> Cookie:
+def cookie(key: str, value: str, secure: bool | None = None) -> Cookie:
     return Cookie(
         key=key,
         value=value,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.cookie_secure if secure is None else secure,
         path="/",
     )
+
+
+@lru_cache(maxsize=64)
+def cookie_header(key: str, value: str, secure: bool) -> str:
+    """The Set-Cookie value of `cookie()` for a cookie with few possible values (the locale), built
+    once: Litestar builds each Cookie header through dataclasses.asdict, on every response."""
+    return cookie(key, value, secure).to_header(header="")
 
 
 # Holes in rendered pages, filled per request: cached HTML is the same for every shopper.
