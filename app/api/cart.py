@@ -11,7 +11,7 @@ from app.api.schemas import CartLineIn, CartLineOut, CartOut, QuantityIn
 from app.cart.controllers import load_priced_cart
 from app.cart.rules import CartError, parse_quantity
 from app.cart.services import add_to_cart, create_cart, find_cart_id, remove_line, set_quantity
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.web.state import catalog_cache
 
 

@@ -10,7 +10,7 @@ from app.api.common import ApiProblem, View, money_out, provide_view
 from app.api.schemas import CategoryOut, OptionOut, ProductOut, ProductPageOut, ProductSummaryOut, VariantOut
 from app.catalog.rules import Catalog, CategoryView, ProductView, parse_page, parse_sort, sort_products
 from app.catalog.services import variant_stock
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.web import urls
 from app.web.state import catalog_cache, settings, stock_cache

@@ -31,7 +31,8 @@ from app.checkout.rules import clean_email, normalise_order_number
 from app.checkout.services import CheckoutError, CheckoutRequest, place_order
 from app.core.money import from_minor, zero
 from app.fx.data import supported_currencies
-from app.i18n.translations import N_, get_translations
+from app.i18n.markers import N_
+from app.i18n.translations import get_translations
 from app.notifications.orders import send_order_confirmation
 from app.orders.rules import STATUS_LABELS, access_key
 from app.orders.services import OrderView, find_order_for_shopper, load_order

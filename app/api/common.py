@@ -13,7 +13,7 @@ from app.api.schemas import MoneyOut
 from app.core.money import to_minor
 from app.i18n.formatting import format_money
 from app.i18n.locales import DEFAULT_LOCALE, get_locale
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.markets.data import market_set
 from app.markets.rules import Pricer, resolve_presentment
 from app.web.market import available_currencies, valid_country

@@ -15,7 +15,7 @@ from app.cart.services import add_to_cart, cart_quantities, remove_line, set_qua
 from app.catalog.controllers import chosen_options, render_product
 from app.catalog.rules import find_variant
 from app.catalog.services import variant_stock
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.web import urls
 from app.web.carts import current_cart_id, ensure_cart

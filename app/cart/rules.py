@@ -9,7 +9,7 @@ from moneyed import Money
 
 from app.catalog.rules import Catalog, ProductView, VariantView
 from app.core.money import from_minor, multiply, zero
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.markets.rules import Pricer
 
 MAX_LINE_QUANTITY = 99

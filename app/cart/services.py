@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from app.cart.rules import MAX_LINE_QUANTITY, CartError, check_stock
 from app.cart.tables import Cart, CartLine
 from app.catalog.services import variant_stock
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 
 TOKEN_BYTES = 32
 

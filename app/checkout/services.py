@@ -16,7 +16,7 @@ from app.catalog.tables import Variant
 from app.checkout.rules import OrderQuote, new_order_number, quote_order
 from app.core.money import from_minor, to_minor
 from app.core.transactions import write_transaction
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.orders.rules import Status
 from app.orders.services import record_event

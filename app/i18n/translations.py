@@ -53,11 +53,3 @@ def get_translations(locale_code: str) -> NullTranslations:
         compile_catalogue(po_path, mo_path)
     with mo_path.open("rb") as mo_file:
         return Translations(mo_file, domain=DOMAIN)
-
-
-def gettext_noop(message: str) -> str:
-    """Mark a string for extraction; it is translated later, where the locale is known."""
-    return message
-
-
-N_ = gettext_noop

@@ -11,7 +11,8 @@ from app.checkout.address import format_address_lines
 from app.core.settings import Settings, get_settings
 from app.i18n.formatting import country_name
 from app.i18n.jinja import create_environment
-from app.i18n.translations import N_, get_translations
+from app.i18n.markers import N_
+from app.i18n.translations import get_translations
 from app.notifications.mailers import Mailer, OutboxMailer, SmtpMailer
 from app.orders.rules import STATUS_LABELS
 from app.orders.services import OrderView, load_order

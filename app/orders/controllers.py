@@ -14,7 +14,7 @@ from app.checkout.controllers import placed_order_url, providers
 from app.checkout.rules import clean_email, normalise_order_number
 from app.checkout.services import CheckoutError, retry_payment
 from app.i18n.formatting import country_name
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 from app.orders.rules import STATUS_LABELS, Status, access_key, access_key_valid
 from app.orders.services import OrderNotFound, OrderView, find_order_for_shopper, load_order
 from app.payments.providers import PaymentDetailsError

@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 
 
 class Status(StrEnum):

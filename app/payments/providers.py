@@ -12,7 +12,7 @@ from typing import Protocol
 
 from moneyed import Money
 
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 
 
 class Outcome(StrEnum):

@@ -13,7 +13,8 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVI
 
 from app.api.common import ApiProblem
 from app.i18n.locales import get_locale, negotiate_locale
-from app.i18n.translations import N_, get_translations
+from app.i18n.markers import N_
+from app.i18n.translations import get_translations
 from app.web.pages import PageMeta, build_page
 from app.web.state import LOCALE_COOKIE, catalog_cache
 

@@ -10,7 +10,7 @@ from typing import Any
 from moneyed import Money
 
 from app.core.money import money, zero
-from app.i18n.translations import N_
+from app.i18n.markers import N_
 
 METHOD_NAMES = {"standard": N_("Standard delivery"), "express": N_("Express delivery")}
 
