@@ -17,7 +17,7 @@ from app.core.settings import PROJECT_ROOT
 from app.fx.tables import FxEvent, FxRate
 from app.markets.tables import PriceOverride
 from app.orders.tables import Order, OrderEvent, OrderLine
-from app.payments.tables import Payment, PaymentEvent
+from app.payments.tables import Payment, PaymentEvent, Refund
 
 TABLES = [
     Category,
@@ -35,6 +35,7 @@ TABLES = [
     OrderEvent,
     Payment,
     PaymentEvent,
+    Refund,
     FxRate,
     FxEvent,
     PriceOverride,

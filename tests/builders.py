@@ -153,3 +153,49 @@ def demo_products() -> list[dict[str, Any]]:
 
 def json_file(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))
+
+
+GERMAN_ADDRESS = {
+    "country_code": "DE",
+    "name": "Erika Mustermann",
+    "street_address": "Heidestraße 17",
+    "postal_code": "51147",
+    "city": "KÖLN",
+}
+
+
+def checkout_request(
+    provider: Any = None,
+    details: dict[str, str] | None = None,
+    *,
+    key: str | None = None,
+    pricer: Pricer | None = None,
+    email: str = "e@example.com",
+) -> Any:
+    """A guest checkout to Cologne, standard shipping (bank transfer unless a provider is given)."""
+    from app.checkout.services import CheckoutRequest
+    from app.payments.providers import ManualProvider
+
+    return CheckoutRequest(
+        email=email,
+        phone="",
+        country="DE",
+        address=GERMAN_ADDRESS,
+        shipping_method="standard",
+        provider=provider or ManualProvider(),
+        payment_details=details or {},
+        pricer=pricer or pricer_in("DE"),
+        locale="en",
+        checkout_key=key,
+    )
+
+
+async def cart_with(sku: str, quantity: int = 1) -> int:
+    """A new cart holding `quantity` of one SKU; returns its id."""
+    from app.cart.services import add_to_cart, create_cart
+    from app.catalog.tables import Variant
+
+    cart_id, _ = await create_cart()
+    variant = await Variant.select(Variant.id).where(Variant.sku == sku).first().run()
+    await add_to_cart(cart_id, variant["id"], quantity)
+    return cart_id

@@ -52,17 +52,10 @@ def database() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def clean_database(database: str) -> Iterator[None]:
-    """Each test starts from empty tables and empty per-process caches."""
+    """Each test starts from empty tables (caches live on each app instance, so they start empty too)."""
     yield
     # The revision row stays, so a live server's cached catalogue never outlives a test.
     run_async(truncate_all([table for table in TABLES if table is not CatalogRevision]))
-    from app.web.pages import page_cache
-    from app.web.state import catalog_cache, fx_cache, stock_cache
-
-    catalog_cache.reset()
-    fx_cache.reset()
-    stock_cache.invalidate()
-    page_cache.clear()
 
 
 @pytest.fixture
@@ -90,36 +83,17 @@ def live_server(database: str) -> Iterator[str]:
 @pytest.fixture
 def client_order() -> str:
     """A bank-transfer order awaiting payment, placed through the checkout service."""
-    from app.cart.services import add_to_cart, create_cart
     from app.catalog.services import load_catalog
-    from app.catalog.tables import Variant
-    from app.checkout.services import CheckoutRequest, place_order
-    from app.payments.providers import ManualProvider
-    from tests.builders import build_catalog, pricer_in, product
+    from app.checkout.services import place_order
+    from app.core.settings import get_settings
+    from tests.builders import build_catalog, cart_with, checkout_request, product
 
     async def place() -> str:
         await build_catalog([product("MG-001", "Mug", category="mugs")], stock=5)
-        cart_id, _ = await create_cart()
-        variant = await Variant.select(Variant.id).first().run()
-        await add_to_cart(cart_id, variant["id"], 1)
-        request = CheckoutRequest(
-            email="cli@example.com",
-            phone="",
-            country="DE",
-            address={
-                "country_code": "DE",
-                "name": "A B",
-                "street_address": "X 1",
-                "postal_code": "12345",
-                "city": "B",
-            },
-            shipping_method="standard",
-            provider=ManualProvider(),
-            payment_details={},
-            locale="en",
-            pricer=pricer_in("DE"),
-        )
-        return (await place_order(cart_id, request, await load_catalog(), "EUR")).number
+        request = checkout_request(email="cli@example.com")
+        return (
+            await place_order(await cart_with("MG-001"), request, await load_catalog(), get_settings())
+        ).number
 
     return run_async(place())
 

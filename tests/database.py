@@ -40,7 +40,7 @@ async def recreate_database(url: str) -> None:
         path = url.split("sqlite:///", 1)[1]
         if os.path.exists(path):
             os.unlink(path)
-    from app.cli import migrate_database
+    from app.core.migrations import migrate_database
 
     await migrate_database()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -64,13 +65,22 @@ def canonical(html: str) -> str | None:
 
 
 def form_values(html: str, action: str) -> dict[str, str]:
-    """Hidden and text inputs of the form posting to `action` (as a browser would send them)."""
+    """The fields of the form posting to `action` as a browser would send them: inputs (checked
+    radios and boxes only), the selected option of each select, and textareas."""
     match = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
     assert match, f"no form posting to {action}"
+    form = match.group(1)
     values: dict[str, str] = {}
-    for attrs in [a for t, a in parse(match.group(1)).tags if t == "input"]:
+    for attrs in [a for t, a in parse(form).tags if t == "input"]:
         if attrs.get("type") in {"radio", "checkbox"} and "checked" not in attrs:
             continue
-        if "name" in attrs:
+        if "name" in attrs and attrs.get("type") not in {"submit", "button"}:
             values[attrs["name"]] = attrs.get("value", "")
+    for select in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        options = [a for t, a in parse(select.group(2)).tags if t == "option"]
+        chosen = next((o for o in options if "selected" in o), options[0] if options else None)
+        if chosen is not None:
+            values[select.group(1)] = chosen.get("value", "")
+    for area in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        values[area.group(1)] = html_lib.unescape(area.group(2))
     return values

@@ -8,11 +8,17 @@ from litestar.params import FromPath, JSONBody
 
 from app.api.common import ApiProblem, View, money_out, provide_view
 from app.api.schemas import CartLineIn, CartLineOut, CartOut, QuantityIn
-from app.cart.controllers import load_priced_cart
-from app.cart.rules import CartError, parse_quantity
-from app.cart.services import add_to_cart, create_cart, find_cart_id, remove_line, set_quantity
+from app.cart.rules import CartError, PricedLine, parse_quantity
+from app.cart.services import (
+    add_to_cart,
+    create_cart,
+    find_cart_id,
+    load_priced_cart,
+    remove_line,
+    set_quantity,
+)
+from app.catalog.rules import Catalog
 from app.i18n.markers import N_
-from app.web.state import catalog_cache
 
 
 async def cart_id_or_404(token: str) -> int:
@@ -22,8 +28,8 @@ async def cart_id_or_404(token: str) -> int:
     return cart_id
 
 
-async def variant_id_or_422(sku: str) -> int:
-    found = (await catalog_cache.get()).variants_by_sku.get(sku)
+def variant_id_or_422(catalog: Catalog, sku: str) -> int:
+    found = catalog.variants_by_sku.get(sku)
     if found is None:
         raise ApiProblem(
             422,
@@ -41,27 +47,27 @@ def cart_problem(error: CartError) -> ApiProblem:
     )
 
 
-async def cart_out(token: str, cart_id: int, view: View) -> CartOut:
+def cart_line_out(line: PricedLine, view: View) -> CartLineOut:
     locale = view.locale
-    cart = await load_priced_cart(cart_id, view.pricer)
-    catalog = await catalog_cache.get()
+    return CartLineOut(
+        sku=line.sku,
+        product_code=line.product.code,
+        name=line.product.text(locale).name,
+        variant=view.catalog.variant_label(line.variant, locale),
+        quantity=line.quantity,
+        available=line.available,
+        unit_price=money_out(line.unit_price, locale),
+        total=money_out(line.total, locale),
+    )
+
+
+async def cart_out(token: str, cart_id: int, view: View) -> CartOut:
+    cart = await load_priced_cart(cart_id, view.catalog, view.pricer, view.shop.settings.shop_currency)
     return CartOut(
         token=token,
-        lines=[
-            CartLineOut(
-                sku=line.sku,
-                product_code=line.product.code,
-                name=line.product.text(locale).name,
-                variant=catalog.variant_label(line.variant, locale),
-                quantity=line.quantity,
-                available=line.available,
-                unit_price=money_out(line.unit_price, locale),
-                total=money_out(line.total, locale),
-            )
-            for line in cart.lines
-        ],
+        lines=[cart_line_out(line, view) for line in cart.lines],
         item_count=cart.item_count,
-        subtotal=money_out(cart.subtotal, locale),
+        subtotal=money_out(cart.subtotal, view.locale),
     )
 
 
@@ -79,7 +85,7 @@ async def show(token: FromPath[str], view: NamedDependency[View]) -> CartOut:
 @post("/carts/{token:str}/lines", summary="Add a quantity of a SKU", status_code=200)
 async def add_line(token: FromPath[str], data: JSONBody[CartLineIn], view: NamedDependency[View]) -> CartOut:
     cart_id = await cart_id_or_404(token)
-    variant_id = await variant_id_or_422(data.sku)
+    variant_id = variant_id_or_422(view.catalog, data.sku)
     try:
         await add_to_cart(cart_id, variant_id, parse_quantity(data.quantity))
     except CartError as error:
@@ -92,7 +98,7 @@ async def update_line(
     token: FromPath[str], sku: FromPath[str], data: JSONBody[QuantityIn], view: NamedDependency[View]
 ) -> CartOut:
     cart_id = await cart_id_or_404(token)
-    variant_id = await variant_id_or_422(sku)
+    variant_id = variant_id_or_422(view.catalog, sku)
     try:
         await set_quantity(cart_id, variant_id, parse_quantity(data.quantity, allow_zero=True))
     except CartError as error:
@@ -103,7 +109,7 @@ async def update_line(
 @delete("/carts/{token:str}/lines/{sku:str}", summary="Remove a line", status_code=200)
 async def delete_line(token: FromPath[str], sku: FromPath[str], view: NamedDependency[View]) -> CartOut:
     cart_id = await cart_id_or_404(token)
-    await remove_line(cart_id, await variant_id_or_422(sku))
+    await remove_line(cart_id, variant_id_or_422(view.catalog, sku))
     return await cart_out(token, cart_id, view)
 
 

@@ -13,7 +13,6 @@ from app.catalog.services import variant_stock
 from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.web import urls
-from app.web.state import catalog_cache, settings, stock_cache
 
 
 def category_out(catalog: Catalog, category: CategoryView, locale: str) -> CategoryOut:
@@ -47,7 +46,7 @@ def summary_out(
 @get("/categories", summary="Category tree")
 async def list_categories(view: NamedDependency[View]) -> list[CategoryOut]:
     loc = view.locale
-    catalog = await catalog_cache.get()
+    catalog = view.catalog
     return [category_out(catalog, category, loc) for category in catalog.top_categories]
 
 
@@ -59,17 +58,19 @@ async def category_products(
     sort: FromQuery[str | None] = None,
 ) -> ProductPageOut:
     loc = view.locale
-    catalog = await catalog_cache.get()
+    catalog = view.catalog
     category = next((c for c in catalog.categories.values() if c.code == code), None)
     if category is None:
         raise ApiProblem(404, N_("No category with this code."), "unknown_category")
     products = [catalog.products[pid] for pid in catalog.products_in_category.get(category.id, ())]
-    current = parse_page(page, len(products), settings.page_size)
+    current = parse_page(page, len(products), view.shop.settings.page_size)
     if current is None:
         raise ApiProblem(404, N_("This page does not exist."), "page_out_of_range")
     chosen_sort = parse_sort(sort)
-    shown = sort_products(products, chosen_sort, loc)[current.start : current.start + current.size]
-    stock = await stock_cache.get()
+    shown = sort_products(products, chosen_sort, loc, price_of=lambda p: view.pricer.from_price(p).amount)[
+        current.start : current.start + current.size
+    ]
+    stock = await view.shop.stock_cache.get()
     return ProductPageOut(
         items=[summary_out(p, loc, stock, view.pricer) for p in shown],
         page=current.number,
@@ -86,7 +87,7 @@ async def product_detail(
 ) -> ProductOut:
     loc = view.locale
     pricer = view.pricer
-    catalog = await catalog_cache.get()
+    catalog = view.catalog
     product_id = catalog.products_by_code.get(code)
     if product_id is None:
         raise ApiProblem(404, N_("No product with this code."), "unknown_product")

@@ -11,38 +11,41 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
-from app.api.cart import cart_id_or_404
+from app.api.cart import cart_id_or_404, cart_line_out
 from app.api.common import ApiProblem, View, api_locale, api_pricer, money_out, provide_view
 from app.api.schemas import (
     AddressFieldOut,
     CheckoutIn,
+    FxOut,
     LookupIn,
     OrderLineOut,
     OrderOut,
+    QuoteOut,
+    QuoteSettlementOut,
     SettlementOut,
     ShippingMethodOut,
     WebhookIn,
     WebhookOut,
 )
-from app.cart.controllers import load_priced_cart
 from app.checkout.address import address_form
-from app.checkout.controllers import providers, sellable, validate_checkout
-from app.checkout.rules import clean_email, normalise_order_number
+from app.checkout.calculations import CheckoutQuote, ShippingOption, calculate_checkout
+from app.checkout.fetch import fetch_checkout
+from app.checkout.rules import clean_email, normalise_order_number, validate_checkout
 from app.checkout.services import CheckoutError, CheckoutRequest, place_order
-from app.core.money import from_minor, zero
+from app.core.money import from_minor
+from app.core.settings import Settings
 from app.fx.data import supported_currencies
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
 from app.notifications.orders import send_order_confirmation
 from app.orders.rules import STATUS_LABELS, access_key
 from app.orders.services import OrderView, find_order_for_shopper, load_order
-from app.payments.providers import Outcome, webhook_signature
+from app.payments.providers import Outcome, PaymentProvider, provider_registry, webhook_signature
 from app.payments.services import PaymentError, apply_payment_event
 from app.shipping.data import rate_table
-from app.shipping.rules import methods_for
 from app.web import urls
 from app.web.pages import base_url
-from app.web.state import catalog_cache, settings
+from app.web.state import ShopState
 
 
 def destination_or_422(country: str) -> str:
@@ -57,27 +60,86 @@ def destination_or_422(country: str) -> str:
     return code
 
 
+def providers(settings: Settings) -> dict[str, PaymentProvider]:
+    return provider_registry(settings.test_payments_enabled)
+
+
+def option_out(option: ShippingOption, locale: str) -> ShippingMethodOut:
+    method = option.method
+    translate = get_translations(locale).gettext
+    return ShippingMethodOut(
+        method.code, translate(method.name), money_out(option.price, locale), method.min_days, method.max_days
+    )
+
+
 @get("/shipping-methods", summary="Shipping methods and prices for a destination (and optionally a cart)")
 async def shipping_methods(
     view: NamedDependency[View], country: FromQuery[str | None] = None, cart: FromQuery[str | None] = None
 ) -> list[ShippingMethodOut]:
     code = destination_or_422(country or "")
-    base_subtotal = (
-        (await load_priced_cart(await cart_id_or_404(cart), view.pricer)).base_subtotal
-        if cart
-        else zero(settings.shop_currency)
+    cart_id = await cart_id_or_404(cart) if cart else None
+    quote = await quote_for(view, cart_id, code, "")
+    return [option_out(option, view.locale) for option in quote.options]
+
+
+async def quote_for(view: View, cart_id: int | None, country: str, method: str) -> CheckoutQuote:
+    data = await fetch_checkout(
+        cart_id,
+        catalog=view.catalog,
+        pricer=view.pricer,
+        country=country,
+        shipping_method=method,
+        settings=view.shop.settings,
     )
-    translate = get_translations(view.locale).gettext
-    return [
-        ShippingMethodOut(
-            m.code,
-            translate(m.name),
-            money_out(view.pricer.convert(m.price, rounding=False), view.locale),
-            m.min_days,
-            m.max_days,
+    return calculate_checkout(data)
+
+
+def quote_out(quote: CheckoutQuote, view: View) -> QuoteOut:
+    loc = view.locale
+    fx = quote.fx
+    return QuoteOut(
+        country=quote.country,
+        currency=quote.currency,
+        lines=[cart_line_out(line, view) for line in quote.cart.lines],
+        subtotal=money_out(quote.subtotal, loc),
+        shipping_methods=[option_out(option, loc) for option in quote.options],
+        shipping_method=quote.method.code if quote.method else None,
+        shipping=money_out(quote.shipping, loc),
+        total=money_out(quote.total, loc),
+        settlement=QuoteSettlementOut(
+            subtotal=money_out(quote.settlement_subtotal, loc),
+            shipping=money_out(quote.settlement_shipping, loc),
+            total=money_out(quote.settlement_total, loc),
+            rate=str(quote.rate),
+        ),
+        fx=FxOut(
+            base=fx.base,
+            currency=fx.currency,
+            applied_rate=str(fx.applied_rate),
+            markup_percent=str(fx.markup_percent),
+            source=fx.source,
+            as_of=fx.as_of.isoformat() if fx.as_of else "",
         )
-        for m in methods_for(rate_table(), code, base_subtotal)
-    ]
+        if fx
+        else None,
+        stale_currency=quote.stale_currency,
+        version=quote.version,
+    )
+
+
+@get(
+    "/carts/{token:str}/quote",
+    summary="The checkout quote for a destination and shipping method: goods, shipping, total, conversion",
+)
+async def cart_quote(
+    token: FromPath[str],
+    view: NamedDependency[View],
+    country: FromQuery[str | None] = None,
+    shipping_method: FromQuery[str | None] = None,
+) -> QuoteOut:
+    cart_id = await cart_id_or_404(token)
+    quote = await quote_for(view, cart_id, destination_or_422(country or ""), (shipping_method or "")[:32])
+    return quote_out(quote, view)
 
 
 @get("/address-format/{country:str}", summary="The address fields a destination needs, in its order")
@@ -91,7 +153,7 @@ async def address_format(
     ]
 
 
-def order_out(order: OrderView, locale: str) -> OrderOut:
+def order_out(order: OrderView, locale: str, secret: str) -> OrderOut:
     translate = get_translations(locale).gettext
     return OrderOut(
         number=order.number,
@@ -115,7 +177,7 @@ def order_out(order: OrderView, locale: str) -> OrderOut:
             )
             for line in order.lines
         ],
-        access_key=access_key(settings.secret_key, order.number),
+        access_key=access_key(secret, order.number),
         created_at=order.created_at.isoformat(),
         market=order.market,
         settlement=SettlementOut(
@@ -134,14 +196,17 @@ def order_out(order: OrderView, locale: str) -> OrderOut:
 )
 async def checkout(
     request: Request[Any, Any, Any],
+    shop: NamedDependency[ShopState],
     token: FromPath[str],
     data: JSONBody[CheckoutIn],
     idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", max_length=64)] = None,
 ) -> Response[OrderOut]:
+    settings = shop.settings
     loc = api_locale(data.locale)
     cart_id = await cart_id_or_404(token)
     country = destination_or_422(data.country)
-    pricer, _stale = sellable(await api_pricer(country, data.currency))
+    catalog = await shop.catalog_cache.get()
+    pricer = api_pricer(shop, catalog, await shop.fx_cache.get(), country, data.currency)
     expected = None
     if data.expected_total is not None:
         if data.expected_total.currency not in supported_currencies():
@@ -154,8 +219,8 @@ async def checkout(
         "payment_method": data.payment.method,
         "card_number": data.payment.card_number,
     }
-    cleaned, errors = validate_checkout(form, country)
-    if errors:
+    checked, errors = validate_checkout(form, country, providers(settings))
+    if errors or checked.provider is None:
         translate = get_translations(loc).gettext
         details = [
             {
@@ -166,28 +231,27 @@ async def checkout(
         ]
         raise ApiProblem(422, N_("Some details need your attention"), "invalid_checkout", details)
     checkout_request = CheckoutRequest(
-        email=cleaned["email"],
-        phone=cleaned["phone"],
+        email=checked.email,
+        phone=checked.phone,
         country=country,
-        address=cleaned["address"],
+        address=checked.address,
         shipping_method=data.shipping_method,
-        provider=cleaned["provider"],
-        payment_details=cleaned["details"],
+        provider=checked.provider,
+        payment_details=checked.payment_details,
         locale=loc,
         pricer=pricer,
         checkout_key=f"api:{cart_id}:{idempotency_key}" if idempotency_key else None,
+        expected_version=data.expected_quote,
         expected_total=expected,
     )
     try:
-        placed = await place_order(
-            cart_id, checkout_request, await catalog_cache.get(), settings.shop_currency
-        )
+        placed = await place_order(cart_id, checkout_request, catalog, settings)
     except CheckoutError as error:
         status = 409 if error.code in {"sold_out", "prices_changed"} else 422
         raise ApiProblem(
             status, error.message, error.code, [{"field": "sku", "message": sku} for sku in error.skus]
         ) from error
-    order = order_out(await load_order(placed.number), loc)
+    order = order_out(await load_order(placed.number), loc, settings.secret_key)
     link = base_url(request) + urls.order_url(loc, order.number, order.access_key)
     confirmation = None if placed.existing else BackgroundTask(send_order_confirmation, placed.number, link)
     return Response(order, status_code=201, background=confirmation)
@@ -196,7 +260,9 @@ async def checkout(
 @post(
     "/orders/lookup", summary="Find an order by its number and the email it was placed with", status_code=200
 )
-async def lookup(data: JSONBody[LookupIn], locale: FromQuery[str | None] = None) -> OrderOut:
+async def lookup(
+    shop: NamedDependency[ShopState], data: JSONBody[LookupIn], locale: FromQuery[str | None] = None
+) -> OrderOut:
     loc = api_locale(locale)
     email, error = clean_email(data.email)
     number = normalise_order_number(data.number)
@@ -205,7 +271,7 @@ async def lookup(data: JSONBody[LookupIn], locale: FromQuery[str | None] = None)
         raise ApiProblem(
             404, N_("We could not find an order with this number and email address."), "order_not_found"
         )
-    return order_out(await load_order(found), loc)
+    return order_out(await load_order(found), loc, shop.settings.secret_key)
 
 
 @post(
@@ -214,9 +280,12 @@ async def lookup(data: JSONBody[LookupIn], locale: FromQuery[str | None] = None)
     status_code=200,
 )
 async def test_webhook(
-    request: Request, signature: Annotated[str, HeaderParameter(name="X-Signature")]
+    request: Request,
+    shop: NamedDependency[ShopState],
+    signature: Annotated[str, HeaderParameter(name="X-Signature")],
 ) -> WebhookOut:
-    if "test" not in providers():
+    settings = shop.settings
+    if "test" not in providers(settings):
         raise ApiProblem(404, N_("This payment provider is not enabled."), "provider_disabled")
     body = await request.body()
     if not hmac.compare_digest(webhook_signature(settings.secret_key, body), signature or ""):
@@ -244,7 +313,7 @@ async def test_webhook(
 
 router = Router(
     path="/api/v1",
-    route_handlers=[shipping_methods, address_format, checkout, lookup, test_webhook],
+    route_handlers=[shipping_methods, cart_quote, address_format, checkout, lookup, test_webhook],
     tags=["checkout"],
     dependencies={"view": Provide(provide_view)},
 )

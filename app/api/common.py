@@ -5,19 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromQuery
 from moneyed import Money
 
 from app.api.schemas import MoneyOut
+from app.catalog.rules import Catalog
 from app.core.money import to_minor
+from app.fx.rules import RateTable
 from app.i18n.formatting import format_money
 from app.i18n.locales import DEFAULT_LOCALE, get_locale
 from app.i18n.markers import N_
-from app.markets.data import market_set
-from app.markets.rules import Pricer, resolve_presentment
-from app.web.market import available_currencies, valid_country
-from app.web.state import catalog_cache, fx_cache
+from app.markets.rules import Pricer
+from app.web.market import available_currencies, make_pricer, shopper_presentment, valid_country
+from app.web.state import ShopState
 
 
 class ApiProblem(HTTPException):
@@ -45,36 +47,38 @@ def api_locale(locale: str | None) -> str:
     return locale
 
 
-async def api_pricer(country: str | None, currency: str | None) -> Pricer:
-    """Prices for an API client: the market of `country`, in `currency` if given and known."""
-    rates = await fx_cache.get()
-    catalog = await catalog_cache.get()
+def api_pricer(
+    shop: ShopState, catalog: Catalog, rates: RateTable, country: str | None, currency: str | None
+) -> Pricer:
+    """Prices for an API client: the market of `country`, in `currency` if given and known, under
+    the same stale-rate policy as the pages (a currency whose rate is too old falls back to the base)."""
     if currency and currency.upper() not in available_currencies(rates):
         raise ApiProblem(400, N_("This currency is not available."), "unknown_currency")
-    presentment = resolve_presentment(
-        market_set(),
-        chosen_country=valid_country(country),
-        chosen_currency=currency.upper() if currency else None,
-        region_hint=None,
-        available=available_currencies(rates),
+    presentment = shopper_presentment(
+        rates, shop.settings, country=valid_country(country), currency=currency.upper() if currency else None
     )
-    return Pricer(presentment, rates, catalog.price_overrides)
+    return make_pricer(presentment, rates, catalog)
 
 
 @dataclass(frozen=True)
 class View:
-    """How an API client wants data: in which language, and priced for which country and currency."""
+    """How an API client wants data: in which language, priced for which country and currency."""
 
     locale: str
     pricer: Pricer
+    catalog: Catalog
+    shop: ShopState
 
 
 async def provide_view(
+    shop: NamedDependency[ShopState],
     locale: FromQuery[str | None] = None,
     country: FromQuery[str | None] = None,
     currency: FromQuery[str | None] = None,
 ) -> View:
-    return View(api_locale(locale), await api_pricer(country, currency))
+    catalog = await shop.catalog_cache.get()
+    rates = await shop.fx_cache.get()
+    return View(api_locale(locale), api_pricer(shop, catalog, rates, country, currency), catalog, shop)
 
 
 def money_out(amount: Money, locale: str) -> MoneyOut:

@@ -131,6 +131,43 @@ class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
     locale: str = "en"
     currency: str | None = None  # default: the destination market's currency
     expected_total: TotalIn | None = None  # refuse (409) if the total is no longer this
+    # `version` of the quote the client showed (GET .../quote): refuse (409) if anything in it moved
+    expected_quote: str | None = None
+
+
+class FxOut(msgspec.Struct):
+    """The conversion behind a quote: the rate applied to prices (conversion fee included)."""
+
+    base: str
+    currency: str
+    applied_rate: str  # currency units per base unit, fee included, with every digit
+    markup_percent: str
+    source: str
+    as_of: str
+
+
+class QuoteSettlementOut(msgspec.Struct):
+    subtotal: MoneyOut
+    shipping: MoneyOut
+    total: MoneyOut
+    rate: str  # presentment units per settlement unit, mid-market (without the fee)
+
+
+class QuoteOut(msgspec.Struct):
+    """The checkout quote: what placing the order with these choices would charge."""
+
+    country: str
+    currency: str
+    lines: list[CartLineOut]
+    subtotal: MoneyOut
+    shipping_methods: list[ShippingMethodOut]
+    shipping_method: str | None  # None: the chosen method is not offered to this country
+    shipping: MoneyOut
+    total: MoneyOut
+    settlement: QuoteSettlementOut
+    fx: FxOut | None
+    stale_currency: str | None  # the requested currency, refused because its rate is too old
+    version: str  # send back as `expected_quote` when placing the order
 
 
 class OrderLineOut(msgspec.Struct):

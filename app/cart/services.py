@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from app.cart.rules import MAX_LINE_QUANTITY, CartError, check_stock
+from app.cart.rules import MAX_LINE_QUANTITY, CartError, PricedCart, check_stock, price_cart
 from app.cart.tables import Cart, CartLine
+from app.catalog.rules import Catalog
 from app.catalog.services import variant_stock
 from app.i18n.markers import N_
+from app.markets.rules import Pricer
 
 TOKEN_BYTES = 32
 
@@ -120,3 +122,12 @@ async def set_quantity(cart_id: int, variant_id: int, quantity: int) -> None:
 async def remove_line(cart_id: int, variant_id: int) -> None:
     await CartLine.delete().where((CartLine.cart == cart_id) & (CartLine.variant == variant_id)).run()
     await _touch(cart_id)
+
+
+async def load_priced_cart(
+    cart_id: int | None, catalog: Catalog, pricer: Pricer, base_currency: str
+) -> PricedCart:
+    """The cart in the shopper's currency, with stock read fresh."""
+    quantities = await cart_quantities(cart_id)
+    stock = await variant_stock([variant_id for variant_id, _ in quantities])
+    return price_cart(catalog, quantities, stock, pricer, base_currency)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from functools import cached_property
 
 from app.i18n.locales import fallback_chain
@@ -179,11 +180,21 @@ def summary(text: str, limit: int = 155) -> str:
     return cut.rstrip(" ,.;:、，。") + "…"
 
 
-def sort_products(products: Sequence[ProductView], sort: str, locale: str) -> list[ProductView]:
-    if sort == "price-asc":
-        return sorted(products, key=lambda p: (p.min_price_minor, p.position, p.id))
-    if sort == "price-desc":
-        return sorted(products, key=lambda p: (-p.min_price_minor, p.position, p.id))
+def sort_products(
+    products: Sequence[ProductView],
+    sort: str,
+    locale: str,
+    price_of: Callable[[ProductView], Decimal | int] | None = None,
+) -> list[ProductView]:
+    """Products in the chosen order. Price sorts use `price_of` (the price the shopper is shown,
+    e.g. `lambda p: pricer.from_price(p).amount`, which honours market price lists), else the
+    cheapest base price; ties keep the merchant's order."""
+    if sort in {"price-asc", "price-desc"}:
+        key = price_of or (lambda p: p.min_price_minor)
+        prices = {p.id: key(p) for p in products}  # each price once: a price list lookup is not free
+        if sort == "price-asc":
+            return sorted(products, key=lambda p: (prices[p.id], p.position, p.id))
+        return sorted(products, key=lambda p: (-prices[p.id], p.position, p.id))
     if sort == "name":
         return sorted(products, key=lambda p: (p.text(locale).name.casefold(), p.id))
     if sort == "newest":

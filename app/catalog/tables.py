@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -86,7 +87,7 @@ class Variant(Table):
     product = ForeignKey(Product, null=False, on_delete=OnDelete.cascade, index=True)
     sku = Varchar(length=64, unique=True)
     options = JSON(default="{}")
-    price_minor = Integer()
+    price_minor = BigInt()
     currency = Varchar(length=3)
     stock = Integer(default=0)
     position = Integer(default=0)

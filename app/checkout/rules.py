@@ -1,4 +1,4 @@
-"""Pure checkout logic: contact validation, order numbers, the priced summary of an order."""
+"""Pure checkout logic: validating the checkout form, order numbers."""
 
 from __future__ import annotations
 
@@ -6,14 +6,10 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
-from moneyed import Money
-
-from app.cart.rules import PricedCart
-from app.checkout.address import CONTROL_CHARACTERS, FieldError
-from app.core.money import allocate, money, to_minor
+from app.checkout.address import CONTROL_CHARACTERS, FieldError, validate_address
 from app.i18n.markers import N_
+from app.payments.providers import PaymentDetailsError, PaymentProvider
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$")
 ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
@@ -50,46 +46,36 @@ def normalise_order_number(raw: str | None) -> str:
     return "SF-" + value if re.fullmatch(f"[{ORDER_NUMBER_ALPHABET}]{{8}}", value) else ""
 
 
+def validate_checkout(
+    form: Mapping[str, str], country: str, providers: Mapping[str, PaymentProvider]
+) -> tuple[CleanCheckout, list[FieldError]]:
+    """Every field of the checkout form checked (HTML and API alike); cleaned values and all errors."""
+    errors: list[FieldError] = []
+    email, error = clean_email(form.get("email"))
+    errors += [error] if error else []
+    phone, error = clean_phone(form.get("phone"))
+    errors += [error] if error else []
+    address, address_errors = validate_address(country, form)
+    errors += address_errors
+    provider = providers.get(form.get("payment_method", ""))
+    details: dict[str, str] = {}
+    if provider is None:
+        errors.append(FieldError("payment_method", N_("Choose a payment method."), {}))
+    else:
+        try:
+            details = provider.validate(form)
+        except PaymentDetailsError as details_error:
+            errors.append(FieldError(details_error.field, details_error.message, {}))
+    return CleanCheckout(email, phone, address, provider, details), errors
+
+
 @dataclass(frozen=True)
-class OrderQuote:
-    """What an order charges (presentment) and what the shop receives (settlement), to the minor unit."""
-
-    subtotal: Money
-    shipping: Money
-    total: Money
-    rate: Decimal  # presentment units per settlement unit, without markup
-    settlement_subtotal: Money
-    settlement_shipping: Money
-    settlement_total: Money
-    line_settlements: tuple[int, ...]  # minor units per cart line, summing to settlement_subtotal
-
-
-def quote_order(cart: PricedCart, shipping: Money, settlement_currency: str, rate: Decimal) -> OrderQuote:
-    """Totals in both currencies; line settlement amounts split by largest remainder so they add up."""
-    if shipping.currency != cart.subtotal.currency:
-        raise ValueError("shipping and goods must be priced in the same currency")
-    if rate <= 0:
-        raise ValueError("rate must be positive")
-    total = cart.subtotal + shipping
-    settlement_total = money(total.amount / rate, settlement_currency)
-    settlement_shipping = money(shipping.amount / rate, settlement_currency)
-    settlement_subtotal = settlement_total - settlement_shipping
-    weights = [to_minor(line.total) for line in cart.lines]
-    lines = (
-        tuple(allocate(to_minor(settlement_subtotal), weights))
-        if sum(weights) > 0
-        else tuple(0 for _ in weights)
-    )
-    return OrderQuote(
-        subtotal=cart.subtotal,
-        shipping=shipping,
-        total=total,
-        rate=rate,
-        settlement_subtotal=settlement_subtotal,
-        settlement_shipping=settlement_shipping,
-        settlement_total=settlement_total,
-        line_settlements=lines,
-    )
+class CleanCheckout:
+    email: str
+    phone: str
+    address: Mapping[str, str]
+    provider: PaymentProvider | None
+    payment_details: Mapping[str, str]
 
 
 def first_errors(errors: list[FieldError]) -> Mapping[str, FieldError]:

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from moneyed import Money
 
-from app.cart.rules import PricedCart, price_cart
-from app.cart.services import cart_quantities
 from app.cart.tables import CartLine
 from app.catalog.rules import Catalog
 from app.catalog.tables import Variant
-from app.checkout.rules import OrderQuote, new_order_number, quote_order
+from app.checkout.calculations import CheckoutQuote, calculate_checkout
+from app.checkout.fetch import fetch_checkout
+from app.checkout.rules import new_order_number
 from app.core.money import from_minor, to_minor
+from app.core.settings import Settings
 from app.core.transactions import write_transaction
 from app.i18n.markers import N_
 from app.markets.rules import Pricer
@@ -23,8 +24,6 @@ from app.orders.services import record_event
 from app.orders.tables import Order, OrderLine
 from app.payments.providers import Outcome, PaymentProvider
 from app.payments.services import Applied, apply_payment_event, create_payment
-from app.shipping.data import rate_table
-from app.shipping.rules import ShippingMethod, find_method
 
 PRICES_CHANGED = N_("Prices were updated while you were checking out. Please check the new total.")
 
@@ -49,27 +48,25 @@ class CheckoutRequest:
     locale: str
     pricer: Pricer  # the shopper's currency and the rates to charge at
     checkout_key: str | None = None
-    # What the shopper was shown (HTML: the goods subtotal; API: the total), if known.
-    expected_subtotal: Money | None = None
+    # What the shopper was shown, if known: the quote's version (HTML page, API) and/or its total.
+    expected_version: str | None = None
     expected_total: Money | None = None
 
 
-def quote_cart(
-    catalog: Catalog,
-    quantities: list[tuple[int, int]],
-    country: str,
-    shipping_method: str,
-    pricer: Pricer,
-    settlement_currency: str,
-) -> tuple[PricedCart, ShippingMethod, OrderQuote]:
-    """Price a cart, its shipping and both currencies' totals (pure, given the snapshot and rates)."""
-    priced = price_cart(catalog, quantities, {}, pricer, settlement_currency)
-    method = find_method(rate_table(), country, shipping_method, priced.base_subtotal)
-    if method is None:
+def check_quote(quote: CheckoutQuote, request: CheckoutRequest, line_count: int) -> None:
+    """Refuse to charge anything but the quote the shopper saw."""
+    if quote.is_empty:
+        raise CheckoutError(N_("Your cart is empty."), code="empty_cart")
+    if quote.missing_lines or len(quote.cart.lines) != line_count:
+        raise CheckoutError(
+            N_("Some items in your cart are no longer sold. Review your cart."), code="cart_changed"
+        )
+    if quote.method is None:
         raise CheckoutError(N_("Choose a shipping method available for your country."), code="shipping")
-    shipping = pricer.convert(method.price, rounding=False)
-    rate = pricer.rates.cross(settlement_currency, pricer.currency)
-    return priced, method, quote_order(priced, shipping, settlement_currency, rate)
+    if (request.expected_version is not None and request.expected_version != quote.version) or (
+        request.expected_total is not None and request.expected_total != quote.total
+    ):
+        raise CheckoutError(PRICES_CHANGED, code="prices_changed")
 
 
 @dataclass(frozen=True)
@@ -107,61 +104,73 @@ async def existing_order(checkout_key: str | None) -> str | None:
 
 
 async def place_order(
-    cart_id: int, request: CheckoutRequest, catalog: Catalog, settlement_currency: str
+    cart_id: int, request: CheckoutRequest, catalog: Catalog, settings: Settings
 ) -> PlacedOrder:
     """Turn the cart into an order: all of it or nothing, never more than is in stock.
 
-    The order is charged in the shopper's currency at the prices they were shown, and records
-    what the shop receives in its own currency, at which rate, from where and as of when.
+    The order is charged the total of the checkout quote the shopper was shown (the same
+    calculation, re-run inside the transaction and compared by version), and records what the
+    shop receives in its own currency, at which rate, from where and as of when.
     """
     if (number := await existing_order(request.checkout_key)) is not None:
         return PlacedOrder(number, Status.PENDING_PAYMENT, Outcome.PENDING, existing=True)
+    try:
+        number, reference = await _write_order(cart_id, request, catalog, settings)
+    except Exception:
+        # The same key placed concurrently (a double submit, a client retrying after its own
+        # timeout): this attempt ran into that order (unique checkout_key, an emptied cart, the
+        # stock it took) and was rolled back whole. The order already placed is the answer.
+        if (number := await existing_order(request.checkout_key)) is None:
+            raise
+        return PlacedOrder(number, Status.PENDING_PAYMENT, Outcome.PENDING, existing=True)
+    return await collect_payment(number, reference, request.provider, request.payment_details)
+
+
+async def _write_order(
+    cart_id: int, request: CheckoutRequest, catalog: Catalog, settings: Settings
+) -> tuple[str, str]:
+    """Stock, order, lines, first event, pending payment, emptied cart: one transaction."""
     async with write_transaction():
-        quantities = await cart_quantities(cart_id)
-        priced, method, quote = quote_cart(
-            catalog, quantities, request.country, request.shipping_method, request.pricer, settlement_currency
+        data = await fetch_checkout(
+            cart_id,
+            catalog=catalog,
+            pricer=request.pricer,
+            country=request.country,
+            shipping_method=request.shipping_method,
+            settings=settings,
+            with_stock=False,
         )
-        if priced.is_empty:
-            raise CheckoutError(N_("Your cart is empty."), code="empty_cart")
-        if len(priced.lines) != len(quantities):
-            raise CheckoutError(
-                N_("Some items in your cart are no longer sold. Review your cart."), code="cart_changed"
-            )
-        if (request.expected_total is not None and request.expected_total != quote.total) or (
-            request.expected_subtotal is not None and request.expected_subtotal != quote.subtotal
-        ):
-            raise CheckoutError(PRICES_CHANGED, code="prices_changed")
-        currency = request.pricer.currency
-        fx_source, fx_as_of = request.pricer.rates.describe(settlement_currency, currency)
-        fx_fetched = [
-            r.fetched_at
-            for c, r in request.pricer.rates.rates.items()
-            if c in {currency, settlement_currency}
-        ]
-        await _reserve(quantities, {line.variant.id: line.sku for line in priced.lines})
+        quote = calculate_checkout(data)
+        check_quote(quote, request, len(data.quantities))
+        assert quote.method is not None
+        lines = quote.cart.lines
+        await _reserve(list(data.quantities), {line.variant.id: line.sku for line in lines})
         number = new_order_number()
         address = {**request.address, **({"phone": request.phone} if request.phone else {})}
+        source, as_of = quote.pricer.rates.describe(settings.shop_currency, quote.currency)
         rows = await Order.insert(
             Order(
                 number=number,
                 email=request.email,
                 locale=request.locale,
-                currency=currency,
+                currency=quote.currency,
                 status=Status.PENDING_PAYMENT.value,
                 subtotal_minor=to_minor(quote.subtotal),
                 shipping_minor=to_minor(quote.shipping),
                 total_minor=to_minor(quote.total),
-                market=request.pricer.presentment.market.code,
-                settlement_currency=settlement_currency,
+                market=quote.pricer.presentment.market.code,
+                settlement_currency=settings.shop_currency,
                 settlement_subtotal_minor=to_minor(quote.settlement_subtotal),
                 settlement_shipping_minor=to_minor(quote.settlement_shipping),
                 settlement_total_minor=to_minor(quote.settlement_total),
                 fx_rate=str(quote.rate),
-                fx_source=fx_source[:300],
-                fx_as_of=fx_as_of.isoformat() if fx_as_of else "",
-                fx_fetched_at=max(fx_fetched) if fx_fetched else None,
-                shipping_method=method.code,
-                shipping_method_name=method.name,
+                fx_applied_rate=str(quote.fx.shown_rate) if quote.fx else "",
+                fx_markup_percent=str(quote.fx.markup_percent) if quote.fx else "",
+                fx_source=source[:300],
+                fx_as_of=as_of.isoformat() if as_of else "",
+                fx_fetched_at=quote.fx.fetched_at if quote.fx else None,
+                shipping_method=quote.method.code,
+                shipping_method_name=quote.method.name,
                 shipping_country=request.country,
                 shipping_address=json.dumps(address, ensure_ascii=False),
                 payment_provider=request.provider.code,
@@ -187,13 +196,15 @@ async def place_order(
                     customs_description=line.product.customs_description,
                     weight_grams=line.product.weight_grams,
                 )
-                for line, settlement_minor in zip(priced.lines, quote.line_settlements, strict=True)
+                for line, settlement_minor in zip(lines, quote.line_settlements, strict=True)
             )
         ).run()
         await record_event(order_id, None, Status.PENDING_PAYMENT.value, actor="shopper")
-        reference = await create_payment(order_id, request.provider.code, to_minor(quote.total), currency)
+        reference = await create_payment(
+            order_id, request.provider.code, to_minor(quote.total), quote.currency
+        )
         await CartLine.delete().where(CartLine.cart == cart_id).run()
-    return await collect_payment(number, reference, request.provider, request.payment_details)
+    return number, reference
 
 
 async def collect_payment(

@@ -1,4 +1,4 @@
-"""Money helpers: Babel's currency precision, exact minor-unit conversion, exact allocation."""
+"""Money helpers: Babel's currency precision, cash digits, exact minor-unit conversion, exact allocation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from babel.core import get_global
 from babel.numbers import get_currency_precision
 from moneyed import Money
 
@@ -22,11 +23,48 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-precision(currency))
 
 
+@lru_cache(maxsize=512)
+def charge_precision(currency: str) -> int:
+    """Decimal places a shopper is actually charged in: CLDR's cash digits where CLDR gives them
+    (HUF, CZK, SEK, NOK, IDR: 0, although ISO 4217 gives them 2), else the ISO digits.
+
+    Storage stays in ISO minor units (`precision`); amounts in these currencies are whole multiples
+    of the cash unit. CLDR's cash *rounding* increments (CHF 0.05, DKK 0.50) are deliberately not
+    applied: cards and transfers settle to the minor unit, only coins round.
+    """
+    iso = precision(currency)
+    fractions = get_global("currency_fractions")
+    entry = fractions.get(currency, fractions["DEFAULT"])
+    cash = int(entry[2]) if len(entry) > 2 and entry[2] is not None else iso
+    return min(cash, iso)
+
+
+@lru_cache(maxsize=512)
+def charge_unit(currency: str) -> Decimal:
+    """The smallest amount a shopper is charged: Decimal('1') for HUF, Decimal('0.01') for EUR."""
+    return Decimal(1).scaleb(-charge_precision(currency))
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (before any conversion to minor units)."""
     if isinstance(amount, float):
         raise TypeError("money amounts must be Decimal, never float")
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def quantize_charge(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the unit a shopper is charged in (`charge_unit`), keeping the ISO exponent:
+    HUF 4990.5 -> Decimal('4991.00'), EUR 1.005 -> Decimal('1.01')."""
+    if isinstance(amount, float):
+        raise TypeError("money amounts must be Decimal, never float")
+    unit = charge_unit(currency)
+    charged = amount.quantize(unit, rounding=ROUND_HALF_UP)
+    return charged if unit == minor_unit(currency) else charged.quantize(minor_unit(currency))
+
+
+def is_chargeable(amount: Decimal, currency: str) -> bool:
+    """True when the amount is a whole number of charge units (HUF 4990.00 yes, 4990.50 no)."""
+    return amount == amount.quantize(charge_unit(currency), rounding=ROUND_HALF_UP)
 
 
 def to_minor(money: Money) -> int:

@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Stale-rate limit in hours (see `fx_max_age_hours` in load_settings for why 120).
+FX_MAX_AGE_HOURS_DEFAULT = 120
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -72,7 +74,7 @@ class Settings:
     fx_forex_python_url: str = "https://theratesapi.com/api/"
     fx_timeout_seconds: float = 10
     fx_max_jump: str = "0.2"
-    fx_max_age_hours: float = 96
+    fx_max_age_hours: float = FX_MAX_AGE_HOURS_DEFAULT
     fx_refresh_minutes: int = 0
     fx_cache_seconds: int = 60
     page_size: int = 24
@@ -131,8 +133,11 @@ def load_settings() -> Settings:
         fx_forex_python_url=os.environ.get("FX_FOREX_PYTHON_URL", "https://theratesapi.com/api/"),
         fx_timeout_seconds=float(os.environ.get("FX_TIMEOUT_SECONDS", "10")),
         fx_max_jump=os.environ.get("FX_MAX_JUMP", "0.2"),
-        # The offline demo prices from the bundled snapshot; production refuses rates older than 4 days.
-        fx_max_age_hours=float(os.environ.get("FX_MAX_AGE_HOURS", "96" if production else "0")),
+        # On in every environment (0 turns it off). 120 h survives the longest ECB gap: over Easter
+        # (Good Friday and Easter Monday are TARGET holidays) Thursday's rates stay in force until
+        # Tuesday's ~16:00 CET publication, about 112 h after the end of Thursday as `age_days`
+        # measures it; the rest is margin for a refresh that runs a few hours after publication.
+        fx_max_age_hours=float(os.environ.get("FX_MAX_AGE_HOURS", str(FX_MAX_AGE_HOURS_DEFAULT))),
         fx_refresh_minutes=_int("FX_REFRESH_MINUTES", 0),
         fx_cache_seconds=_int("FX_CACHE_SECONDS", 60),
         mail_from=os.environ.get("MAIL_FROM", "Storefront <orders@storefront.invalid>"),

@@ -21,6 +21,17 @@ ECB_DAILY_URL = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
 ECB_NAMESPACE = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}"
 MAX_RESPONSE_BYTES = 1_000_000
 
+# The currencies of the ECB's daily euro reference rates (a fixed list; BGN left it when Bulgaria
+# adopted the euro on 2026-01-01, RUB has been suspended since 2022-03-02).
+# source: ecb.europa.eu/stats/policy_and_exchange_rates/euro_reference_exchange_rates (2026-11-25)
+ECB_CURRENCIES = frozenset(
+    {
+        "AUD", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "GBP", "HKD", "HUF", "IDR", "ILS", "INR",
+        "ISK", "JPY", "KRW", "MXN", "MYR", "NOK", "NZD", "PHP", "PLN", "RON", "SEK", "SGD", "THB",
+        "TRY", "USD", "ZAR",
+    }
+)  # fmt: skip
+
 
 class ProviderError(Exception):
     """The provider could not be reached or answered something unusable."""
@@ -36,6 +47,9 @@ class FetchedRates:
 
 class FxProvider(Protocol):
     name: str
+    # The currencies it publishes (against the euro), as far as is known in advance: what
+    # `fx refresh` reports as covered. A live source, never the bundled snapshot.
+    publishes: frozenset[str]
 
     def fetch(self, base: str) -> FetchedRates: ...
 
@@ -51,6 +65,7 @@ class EcbProvider:
     """The European Central Bank's daily euro reference rates (about 30 currencies)."""
 
     name = "ecb"
+    publishes = ECB_CURRENCIES
 
     def __init__(self, url: str = ECB_DAILY_URL, timeout: float = 10) -> None:
         self.url, self.timeout = url, timeout
@@ -108,6 +123,7 @@ class ForexPythonProvider:
     """forex-python (the ratesapi protocol: GET {url}latest?base=EUR -> {"base","date","rates"})."""
 
     name = "forex-python"
+    publishes = ECB_CURRENCIES  # theratesapi republishes the ECB's reference rates
 
     def __init__(self, url: str = "https://theratesapi.com/api/", timeout: float = 10) -> None:
         self.url, self.timeout = url, timeout
@@ -128,6 +144,7 @@ class SnapshotProvider:
     """The rates file bundled with the shop, with its own as-of date and source."""
 
     name = "snapshot"
+    publishes: frozenset[str] = frozenset()  # not a live source: it covers nothing
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -6,9 +6,9 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from app.core.money import minor_unit, precision, quantize
+from app.core.money import charge_precision, charge_unit, quantize_charge
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,10 @@ class RateTable:
 
 
 def table_version(rates: Mapping[str, Rate]) -> str:
+    """Names the table: rate values and their dates (a rate that ages into staleness is another table)."""
     digest = hashlib.sha256()
     for code in sorted(rates):
-        digest.update(f"{code}={rates[code].per_base};".encode())
+        digest.update(f"{code}={rates[code].per_base}@{rates[code].as_of};".encode())
     return digest.hexdigest()[:16]
 
 
@@ -78,6 +79,91 @@ def is_fresh(
     if max_age_hours <= 0:
         return True
     return all(age_days(table.as_of(c), now) * 24 <= max_age_hours for c in currencies if table.has(c))
+
+
+def fresh_currencies(
+    table: RateTable,
+    currencies: Iterable[str],
+    max_age_hours: float,
+    now: datetime | None = None,
+    *,
+    settlement: str | None = None,
+) -> frozenset[str]:
+    """The currencies (among `currencies`) a shopper may be charged in: the table has a rate for
+    them and it is no older than the limit (0 means no limit).
+
+    With `settlement` (the shop's currency), a conversion also needs that currency's rate: a
+    stale settlement rate refuses every other currency, while the settlement currency itself
+    (no conversion) is always fresh. Per currency, so the web layer keeps offering the fresh
+    currencies while it refuses a stale one.
+    """
+    now = now or datetime.now(UTC)
+    also = [settlement] if settlement else []
+    return frozenset(
+        code
+        for code in currencies
+        if code == settlement or (table.has(code) and is_fresh(table, [code, *also], max_age_hours, now))
+    )
+
+
+def is_stale(as_of: date | None, max_age_hours: float, now: datetime | None = None) -> bool:
+    """A rate dated `as_of` is too old to sell at under the limit (0 means no limit)."""
+    return max_age_hours > 0 and age_days(as_of, now) * 24 > max_age_hours
+
+
+# ---- where each rate comes from ----------------------------------------------------------------
+
+MANUAL_PREFIX = "manual: "  # a merchant-set rate: source "manual: CBK" (no schema change needed)
+RateKind = str  # "provider" | "peg" | "manual" | "snapshot"
+
+
+def manual_source(source: str) -> str:
+    """The stored source of a merchant-set rate: "manual: CBK"."""
+    source = " ".join(source.split())
+    if not source:
+        raise ValueError("say where a manual rate comes from (e.g. the central bank)")
+    return MANUAL_PREFIX + source
+
+
+def is_manual(rate: Rate) -> bool:
+    return rate.source.startswith(MANUAL_PREFIX)
+
+
+def rate_kind(rate: Rate, pegged: Iterable[str], snapshot_source: str) -> RateKind:
+    """Where a stored rate came from: a merchant (manual), a dollar peg, the bundled snapshot,
+    or a live provider. Manual wins: a merchant may set any currency's rate."""
+    if is_manual(rate):
+        return "manual"
+    if rate.currency in set(pegged):
+        return "peg"
+    if rate.source == snapshot_source:
+        return "snapshot"
+    return "provider"
+
+
+def uncovered_currencies(
+    coverage: Mapping[str, Iterable[str]], pegged: Iterable[str], supported: Iterable[str], base: str
+) -> tuple[str, ...]:
+    """Supported currencies no live provider publishes and no dollar peg derives: without a
+    merchant-set rate they only ever come from the bundled snapshot.
+
+    `coverage`: provider name -> the currencies it publishes (ECB's fixed list, ...).
+    """
+    covered = {code for published in coverage.values() for code in published} | set(pegged) | {base}
+    return tuple(sorted(set(supported) - covered))
+
+
+def describe_pricing(rate: Rate | None, kind: RateKind | None, now: datetime | None = None) -> str:
+    """How a currency is priced now, for `fx refresh` and `fx status`: "manual rate (CBK) 3 d old",
+    "bundled snapshot only (2026-11-20, 5 d old)"."""
+    if rate is None:
+        return "no rate: not offered"
+    days = int(age_days(rate.as_of, now))
+    if kind == "manual":
+        return f"manual rate ({rate.source.removeprefix(MANUAL_PREFIX)}) {days} d old"
+    if kind == "snapshot":
+        return f"bundled snapshot only ({rate.as_of.isoformat()}, {days} d old)"
+    return f"{rate.source} ({rate.as_of.isoformat()}, {days} d old)"
 
 
 # ---- validating what a provider sent ---------------------------------------------------------
@@ -163,29 +249,162 @@ class Rounding:
 
 
 def round_price(amount: Decimal, currency: str, rule: Rounding) -> Decimal:
-    """Round a converted price by the market's rule, then to the currency's minor unit.
+    """Round a converted price by the market's rule, in the unit a shopper is charged in.
 
-    Idempotent: a rounded price rounds to itself. A positive price never rounds to zero.
-    An ending finer than the currency allows (".99" in yen) falls back to the minor unit.
+    Everything lands on the currency's charge unit (`charge_precision`: CLDR cash digits, so
+    HUF/CZK/SEK/NOK prices are whole units) and keeps the ISO exponent for storage.
+
+    `up_to_ending` follows Shopify Markets: round to the charge unit first, then up to the next
+    whole number, then apply the ending (.99: whole - 0.01; .95: whole - 0.05). So 23.42 -> 23.99,
+    23.9986 -> 24.00 -> 23.99, 24.00 -> 23.99, 24.01 -> 24.99; a price can move down by less than
+    one ending step (.95: up to 0.04 cheaper) and up by less than a unit.
+
+    Idempotent: a rounded price rounds to itself. Zero stays zero; a positive price never rounds
+    to zero. An ending finer than the currency's charge unit (".99" in yen or forints) falls back
+    to the charge unit, as does a `nearest` step finer than it.
     """
     if amount < 0:
         raise ValueError("prices are not negative")
-    if rule.kind == "up_to_ending" and rule.value_places <= precision(currency):
-        candidate = amount.to_integral_value(rounding=ROUND_FLOOR) + rule.value
-        if candidate < amount:
-            candidate += 1
-        return quantize(candidate, currency)
-    if rule.kind == "nearest":
+    unit = charge_unit(currency)
+    if not amount:
+        return quantize_charge(amount, currency)
+    if rule.kind == "up_to_ending" and rule.value_places <= charge_precision(currency):
+        charged = quantize_charge(amount, currency)
+        if not charged:  # below half a unit: the smallest price with this ending
+            return quantize_charge(rule.value, currency)
+        whole = charged.to_integral_value(rounding=ROUND_CEILING)
+        return quantize_charge(whole - 1 + rule.value, currency)
+    if rule.kind == "nearest" and rule.value > unit:
         step = rule.value
-        rounded = quantize((amount / step).to_integral_value(rounding=ROUND_HALF_UP) * step, currency)
+        rounded = quantize_charge((amount / step).to_integral_value(rounding=ROUND_HALF_UP) * step, currency)
     else:
-        rounded = quantize(amount, currency)
-    if rounded or not amount:
+        rounded = quantize_charge(amount, currency)
+    if rounded:
         return rounded
     # A positive price rounded to nothing: charge the smallest amount the rule can express.
-    smallest = minor_unit(currency)
-    return max(quantize(rule.value, currency), smallest) if rule.kind == "nearest" else smallest
+    smallest = quantize_charge(unit, currency)
+    return max(quantize_charge(rule.value, currency), smallest) if rule.kind == "nearest" else smallest
 
 
 def apply_markup(amount: Decimal, percent: Decimal) -> Decimal:
     return amount * (1 + percent / 100)
+
+
+DISCLOSED_MIN_DIGITS = 6
+
+
+def round_significant(value: Decimal, digits: int) -> Decimal:
+    """`value` rounded half-up to `digits` significant digits (163.2 to 6 -> 163.200)."""
+    rounded = value.quantize(Decimal(1).scaleb(value.adjusted() - digits + 1), rounding=ROUND_HALF_UP)
+    if rounded.adjusted() > value.adjusted():  # carried into a new digit (0.09999996 -> 0.1000000)
+        rounded = rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - digits + 1))
+    return rounded
+
+
+def disclosed_rate(
+    rate: Decimal, amounts: Iterable[Decimal], currency: str, rule: Rounding | None = None
+) -> Decimal:
+    """The rate to show a shopper: `rate` (the applied one, markup included) rounded to the fewest
+    significant digits, at least 6, with which every given base amount converts to what is
+    charged, so the converted amounts can be reproduced from the displayed rate.
+
+    "Converts to the same" means: `amount × shown` rounds half-up to the same charge unit of
+    `currency` as `amount × rate` (and, with `rule`, to the same price under the market's rule).
+    """
+    if not rate.is_finite() or rate <= 0:
+        raise ValueError("a rate is positive and finite")
+    amounts = tuple(amounts)
+
+    def charged(amount: Decimal, factor: Decimal) -> tuple[Decimal, Decimal | None]:
+        converted = amount * factor
+        return (
+            quantize_charge(converted, currency),
+            round_price(converted, currency, rule) if rule is not None else None,
+        )
+
+    wanted = [charged(amount, rate) for amount in amounts]
+    for digits in range(DISCLOSED_MIN_DIGITS, len(rate.as_tuple().digits)):
+        shown = round_significant(rate, digits)
+        if all(charged(amount, shown) == goal for amount, goal in zip(amounts, wanted, strict=True)):
+            return shown
+    return (
+        rate
+        if len(rate.as_tuple().digits) >= DISCLOSED_MIN_DIGITS
+        else round_significant(rate, DISCLOSED_MIN_DIGITS)
+    )
+
+
+# ---- merchant-set rates and the status of every rate --------------------------------------------
+
+
+def check_manual_rate(
+    currency: str, raw: object, *, supported: Iterable[str], base: str, as_of: date, today: date
+) -> tuple[str, Decimal]:
+    """A merchant-set rate, validated: a supported currency other than the base, a positive finite
+    decimal (never a float), dated no later than today. Returns (currency code, rate)."""
+    code = currency.strip().upper()
+    if code == base:
+        raise ValueError(f"{base} is the base currency: its rate is always 1")
+    if code not in set(supported):
+        raise ValueError(f"{code or '?'} is not a supported currency")
+    if isinstance(raw, float | bool):
+        raise ValueError("give the rate as a decimal string, never a float")
+    value = parse_rate(raw)
+    if value is None:
+        raise ValueError(f"not a positive, finite rate: {str(raw)[:40]!r}")
+    if len(str(value)) > 40:
+        raise ValueError("too many digits in the rate")
+    if as_of > today:
+        raise ValueError(f"the as-of date {as_of.isoformat()} is in the future")
+    return code, value
+
+
+@dataclass(frozen=True)
+class RateStatus:
+    """One row of `fx status`."""
+
+    currency: str
+    rate: Decimal | None  # units per base unit; None: no rate (the currency is not offered)
+    source: str
+    kind: str  # provider | peg | manual | snapshot | missing
+    as_of: date | None
+    age_hours: float | None
+    stale: bool  # older than the limit: not sold in (checkout charges the base currency)
+    live_source: bool | None  # a configured provider publishes it or a peg derives it (None: not asked)
+
+
+def status_rows(
+    rates: Mapping[str, Rate],
+    *,
+    supported: Iterable[str],
+    base: str,
+    pegged: Iterable[str],
+    snapshot_source: str,
+    max_age_hours: float,
+    now: datetime,
+    coverage: Mapping[str, Iterable[str]] | None = None,
+) -> list[RateStatus]:
+    """Every supported currency but the base, with its rate, where it came from and whether it is
+    too old to sell at. Manual rates age like any other rate (from their as-of date)."""
+    pegged = frozenset(pegged)
+    uncovered = set(uncovered_currencies(coverage, pegged, supported, base)) if coverage is not None else None
+    rows = []
+    for code in sorted(set(supported) - {base}):
+        live = None if uncovered is None else code not in uncovered
+        rate = rates.get(code)
+        if rate is None:
+            rows.append(RateStatus(code, None, "", "missing", None, None, True, live))
+            continue
+        rows.append(
+            RateStatus(
+                currency=code,
+                rate=rate.per_base,
+                source=rate.source,
+                kind=rate_kind(rate, pegged, snapshot_source),
+                as_of=rate.as_of,
+                age_hours=round(age_days(rate.as_of, now) * 24, 1),
+                stale=is_stale(rate.as_of, max_age_hours, now),
+                live_source=live,
+            )
+        )
+    return rows

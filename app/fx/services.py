@@ -11,12 +11,29 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.core.settings import Settings
 from app.fx.data import SNAPSHOT_FILE, dollar_pegs, supported_currencies
 from app.fx.providers import EcbProvider, ForexPythonProvider, FxProvider, ProviderError, SnapshotProvider
-from app.fx.rules import Rate, RateTable, make_table, parse_rate, pegged_rates, validate_rates
+from app.fx.rules import (
+    Rate,
+    RateStatus,
+    RateTable,
+    check_manual_rate,
+    describe_pricing,
+    is_manual,
+    make_table,
+    manual_source,
+    parse_rate,
+    pegged_rates,
+    rate_kind,
+    status_rows,
+    uncovered_currencies,
+    validate_rates,
+)
 from app.fx.tables import FxEvent, FxRate
 
 FX_BASE = "EUR"  # the providers' base; any shop currency converts through it
+MANUAL_EVENT = "manual"  # fx_event.provider of merchant-set rates (an audit trail, not a refresh)
 log = logging.getLogger("storefront.fx")
 
 
@@ -28,6 +45,19 @@ def provider_by_name(name: str, *, ecb_url: str, forex_url: str, timeout: float)
     if name == "snapshot":
         return SnapshotProvider(SNAPSHOT_FILE)
     raise ValueError(f"unknown FX provider {name!r}")
+
+
+def configured_providers(settings: Settings, names: Sequence[str] = ()) -> list[FxProvider]:
+    """The providers to ask, in order: `names` if given, else FX_PROVIDERS."""
+    return [
+        provider_by_name(
+            name,
+            ecb_url=settings.fx_ecb_url,
+            forex_url=settings.fx_forex_python_url,
+            timeout=settings.fx_timeout_seconds,
+        )
+        for name in (names or settings.fx_providers)
+    ]
 
 
 def _row_to_rate(row: dict) -> Rate | None:
@@ -99,6 +129,11 @@ async def seed_from_snapshot() -> int:
 class RefreshReport:
     results: list[tuple[str, str, str]] = field(default_factory=list)  # provider, outcome, detail
     updated: list[str] = field(default_factory=list)
+    # Currencies no configured provider publishes and no peg derives, with how each is priced
+    # now: ("KWD", "manual rate (CBK) 3 d old") or ("KWD", "bundled snapshot only (…)").
+    uncovered: list[tuple[str, str]] = field(default_factory=list)
+    # Currencies with a merchant-set rate, which refreshes leave alone until `unset_manual_rate`.
+    manual: list[str] = field(default_factory=list)
 
 
 async def refresh_rates(
@@ -112,11 +147,17 @@ async def refresh_rates(
 
     A provider that fails or sends garbage changes nothing: the last good rates stay in force,
     and the attempt is logged in fx_event. Pegged currencies follow the US dollar.
+
+    A merchant-set (manual) rate is never overwritten: it stays until the merchant sets another
+    or unsets it (`unset_manual_rate`), even where a provider publishes the currency. The report
+    lists the currencies no provider publishes and no peg derives, with how each is priced now.
     """
     report = RefreshReport()
     current = {rate.currency: rate for rate in await stored_rates()}
     pegs = dollar_pegs()
-    wanted = set(supported_currencies()) - {FX_BASE} - set(pegs)
+    manual = {code for code, rate in current.items() if is_manual(rate)}
+    wanted = set(supported_currencies()) - {FX_BASE} - set(pegs) - manual
+    coverage: dict[str, set[str]] = {p.name: set(getattr(p, "publishes", ())) for p in providers}
     refreshed: dict[str, Rate] = {}
     for provider in providers:
         remaining = wanted - refreshed.keys()
@@ -140,6 +181,8 @@ async def refresh_rates(
         now = datetime.now(UTC)
         for currency, value in checked.accepted.items():
             refreshed[currency] = Rate(currency, value, fetched.source, fetched.as_of, now)
+        if not isinstance(provider, SnapshotProvider):  # the bundled file is no live source
+            coverage[provider.name] |= checked.accepted.keys()  # what it sent counts as covered too
         outcome = "partial" if checked.rejected else "ok"
         detail = f"{len(checked.accepted)} rates as of {fetched.as_of}"
         if checked.rejected:
@@ -149,15 +192,136 @@ async def refresh_rates(
         report.results.append((provider.name, outcome, detail))
     if "USD" in refreshed:
         for rate in _pegs(refreshed["USD"], datetime.now(UTC)):
-            refreshed[rate.currency] = rate
+            if rate.currency not in manual:
+                refreshed[rate.currency] = rate
     await save_rates(list(refreshed.values()))
     report.updated = sorted(refreshed)
+    report.manual = sorted(manual)
+    now_rates = {**current, **refreshed}
+    snapshot_source = _snapshot_source()
+    for code in uncovered_currencies(coverage, pegs, supported_currencies(), FX_BASE):
+        priced_by = now_rates.get(code)
+        kind = rate_kind(priced_by, pegs, snapshot_source) if priced_by else None
+        report.uncovered.append((code, describe_pricing(priced_by, kind)))
     return report
 
 
+def _snapshot_source() -> str:
+    try:
+        return SnapshotProvider(SNAPSHOT_FILE).fetch(FX_BASE).source
+    except ProviderError:
+        return ""
+
+
+@dataclass(frozen=True)
+class RateChange:
+    previous: Rate | None
+    current: Rate | None  # None: no rate left (the currency is not offered until a provider sends one)
+
+
+async def set_manual_rate(
+    currency: str,
+    rate: Decimal,
+    source: str,
+    as_of: date | None = None,
+    *,
+    max_jump: Decimal | None = None,
+) -> RateChange:
+    """Store a merchant-set rate (units of `currency` per euro), e.g. KWD 0.3551 from the Central
+    Bank of Kuwait, recorded with source "manual: CBK" and `as_of` (default: today, UTC).
+
+    It stays in force until the merchant sets another or calls `unset_manual_rate`: refreshes
+    never replace it, even for a currency a provider publishes. It ages like every other rate,
+    so the stale limit (FX_MAX_AGE_HOURS) applies from its as-of date. With `max_jump`, a rate
+    more than that fraction away from the current one is refused (a typo guard).
+    """
+    now = datetime.now(UTC)
+    day = as_of or now.date()
+    code, value = check_manual_rate(
+        currency, rate, supported=supported_currencies(), base=FX_BASE, as_of=day, today=now.date()
+    )
+    previous = next((r for r in await stored_rates() if r.currency == code), None)
+    if max_jump is not None and previous is not None and abs(value / previous.per_base - 1) > max_jump:
+        raise ValueError(f"{code} would jump from {previous.per_base} to {value} (more than {max_jump:%})")
+    new = Rate(code, value, manual_source(source), day, now)
+    await save_rates([new])
+    await record_event(MANUAL_EVENT, "ok", f"{code} = {value} ({new.source}, as of {new.as_of.isoformat()})")
+    return RateChange(previous, new)
+
+
+async def unset_manual_rate(currency: str) -> RateChange:
+    """Drop a merchant-set rate: the currency follows its dollar peg again, else goes back to the
+    bundled snapshot until the next refresh (if a provider publishes it); with neither, it has
+    no rate and is not offered."""
+    code = currency.strip().upper()
+    current = {rate.currency: rate for rate in await stored_rates()}
+    previous = current.get(code)
+    if previous is None or not is_manual(previous):
+        raise ValueError(f"{code or '?'} has no manual rate")
+    now = datetime.now(UTC)
+    replacement = None
+    if code in dollar_pegs():
+        replacement = next((r for r in _pegs(current.get("USD"), now) if r.currency == code), None)
+    if replacement is None:
+        replacement = snapshot_table().rates.get(code)
+    if replacement is None:
+        await FxRate.delete().where(FxRate.currency == code).run()
+    else:
+        await save_rates([replacement])
+    await record_event(MANUAL_EVENT, "ok", f"{code}: manual rate {previous.per_base} removed")
+    return RateChange(previous, replacement)
+
+
+async def rate_status(
+    max_age_hours: float, *, providers: Sequence[FxProvider] = (), now: datetime | None = None
+) -> list[RateStatus]:
+    """Every supported currency's rate for `fx status`: rate, source, kind (provider, peg, manual,
+    snapshot, missing), as-of date, age in hours and whether it is stale under `max_age_hours`.
+    With `providers` (the configured ones), `live_source` says whether any of them publishes it."""
+    rates = {rate.currency: rate for rate in await stored_rates()}
+    if not rates:  # what pages price from before the first seed or refresh
+        rates = dict(snapshot_table().rates)
+    coverage: dict[str, frozenset[str]] | None = (
+        {p.name: getattr(p, "publishes", frozenset()) for p in providers} if providers else None
+    )
+    return status_rows(
+        rates,
+        supported=supported_currencies(),
+        base=FX_BASE,
+        pegged=dollar_pegs(),
+        snapshot_source=_snapshot_source(),
+        max_age_hours=max_age_hours,
+        now=now or datetime.now(UTC),
+        coverage=coverage,
+    )
+
+
 async def last_refresh_attempt() -> datetime | None:
-    row = await FxEvent.select(FxEvent.created_at).order_by(FxEvent.id, ascending=False).first().run()
+    """When a provider was last asked (merchant-set rates are logged too, but are no refresh)."""
+    row = await (
+        FxEvent.select(FxEvent.created_at)
+        .where(FxEvent.provider != MANUAL_EVENT)
+        .order_by(FxEvent.id, ascending=False)
+        .first()
+        .run()
+    )
     return row["created_at"] if row else None
+
+
+@dataclass(frozen=True)
+class FxEventView:
+    """One logged refresh attempt (or merchant-set rate change)."""
+
+    provider: str
+    outcome: str
+    detail: str
+    created_at: datetime
+
+
+async def recent_events(limit: int = 5) -> list[FxEventView]:
+    """The latest entries of the FX log, newest first."""
+    rows = await FxEvent.select().order_by(FxEvent.id, ascending=False).limit(limit).run()
+    return [FxEventView(r["provider"], r["outcome"], r["detail"], r["created_at"]) for r in rows]
 
 
 class FxCache:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -9,10 +10,11 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, format_decimal
 from babel.units import format_unit
 from moneyed import Money
 
+from app.core.money import charge_precision, is_chargeable, precision
 from app.i18n.locales import LOCALES
 
 
@@ -25,13 +27,34 @@ def _babel(locale_code: str) -> Locale:
     return Locale.parse(babel_locale(locale_code))
 
 
+@lru_cache(maxsize=256)
+def _cash_pattern(locale_code: str, digits: int) -> NumberPattern:
+    """The locale's currency pattern with `digits` decimals (CLDR cash digits: HUF, CZK 0)."""
+    pattern = copy.copy(_babel(locale_code).currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return pattern
+
+
 def format_money(amount: Money, locale_code: str) -> str:
-    """`￥1,235` on a Japanese page, `1.234,50 €` on a German one."""
-    return format_currency(amount.amount, amount.currency.code, locale=_babel(locale_code))
+    """`￥1,235` on a Japanese page, `1.234,50 €` on a German one, `4 990 Ft` (not `4 990,00 Ft`):
+    currencies with CLDR cash digits show them when the amount is a whole number of cash units
+    (charged prices always are; an amount with a fraction keeps its ISO digits, never hidden)."""
+    code = amount.currency.code
+    digits = charge_precision(code)
+    if digits != precision(code) and is_chargeable(amount.amount, code):
+        return _cash_pattern(locale_code, digits).apply(
+            amount.amount, _babel(locale_code), currency=code, currency_digits=False
+        )
+    return format_currency(amount.amount, code, locale=_babel(locale_code))
 
 
 def format_number(value: int | Decimal, locale_code: str) -> str:
     return format_decimal(value, locale=_babel(locale_code))
+
+
+def format_rate(value: Decimal, locale_code: str) -> str:
+    """An exchange rate with every digit it has (format_number would stop at 3 decimals)."""
+    return format_decimal(value, locale=_babel(locale_code), decimal_quantization=False)
 
 
 def format_date(value: date | datetime, locale_code: str, style: str = "long") -> str:

@@ -63,6 +63,7 @@ def create_environment(auto_reload: bool = False) -> Environment:
     env.filters.update(
         money=_locale_filter(formatting.format_money),
         number=_locale_filter(formatting.format_number),
+        rate=_locale_filter(formatting.format_rate),
         date=_locale_filter(formatting.format_date),
         datetime=_locale_filter(formatting.format_datetime),
         country=_locale_filter(formatting.country_name),

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.params import FromPath
+from litestar.di import NamedDependency
 from litestar.response import Redirect
 
 from app.fx.data import supported_currencies
+from app.i18n.locales import ShopLocale
 from app.web import urls
 from app.web.forms import read_form
 from app.web.market import valid_country
-from app.web.pages import cookie, shop_locale_or_404
+from app.web.pages import cookie
 from app.web.state import COUNTRY_COOKIE, CURRENCY_COOKIE
 
 
@@ -30,8 +31,9 @@ def safe_next(raw: str | None, fallback: str) -> str:
 
 
 @post("/{locale:str}/preferences", name="preferences", include_in_schema=False)
-async def save_preferences(request: Request[Any, Any, Any], locale: FromPath[str]) -> Response[Any]:
-    shop_locale = shop_locale_or_404(locale)
+async def save_preferences(
+    request: Request[Any, Any, Any], shop_locale: NamedDependency[ShopLocale]
+) -> Response[Any]:
     form = await read_form(request)
     response = Redirect(safe_next(form.get("next"), urls.home_url(shop_locale.code)), status_code=303)
     country = valid_country(form.get("country"))

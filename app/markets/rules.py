@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from moneyed import Money, get_currency
 
-from app.core.money import from_minor, money, precision, to_minor
+from app.core.money import from_minor, money, precision, quantize_charge, to_minor
 from app.fx.rules import RateTable, Rounding, apply_markup, round_price
 
 
@@ -80,10 +80,22 @@ class Presentment:
     market: Market
     currency: str
     currency_chosen: bool = False  # the shopper picked the currency (else it follows the country)
+    # The currency the shopper would see if its rate were not too old to sell at (then: the base).
+    stale_currency: str | None = None
 
     @property
     def uses_market_currency(self) -> bool:
         return self.currency == self.market.currency_for(self.country)
+
+
+def sellable_presentment(presentment: Presentment, fresh: Iterable[str], base_currency: str) -> Presentment:
+    """One stale-rate policy for pages, cart, API and checkout: a currency whose rate is older than
+    the limit is not offered; prices fall back to the base currency, and the shopper is told why."""
+    if presentment.currency == base_currency or presentment.currency in fresh:
+        return presentment
+    return replace(
+        presentment, currency=base_currency, currency_chosen=False, stale_currency=presentment.currency
+    )
 
 
 def resolve_presentment(
@@ -159,7 +171,8 @@ class Pricer:
         if self._has_overrides:
             fixed = self.overrides.get((variant_id, self.presentment.market.code))
             if fixed is not None and fixed[1] == self.currency:
-                return from_minor(fixed[0], fixed[1])
+                # A price list is charged as is, on the currency's charge unit (no HUF fillér).
+                return Money(quantize_charge(from_minor(*fixed).amount, self.currency), self._currency_object)
         return self._convert_minor(base_minor, base_currency, self._price_rule)
 
     def from_price(self, product: Any) -> Money:
@@ -181,6 +194,20 @@ class Pricer:
         rule = self._price_rule if rounding else _MINOR
         return self._convert_minor(to_minor(amount), amount.currency.code, rule)
 
+    @property
+    def price_rule(self) -> Rounding:
+        """The rounding rule prices get here (the market's, or the minor unit in another currency)."""
+        return self._price_rule
+
+    def applied_rate(self, source_currency: str) -> Decimal:
+        """Units of the shopper's currency per unit of `source_currency` that prices are converted
+        at: the cross rate times (1 + the market's FX markup). The rate to disclose at checkout
+        (see `app.fx.rules.disclosed_rate`); unscaled, unlike the per-minor-unit `_factors`."""
+        if source_currency == self.currency:
+            return Decimal(1)
+        rate = self.rates.cross(source_currency, self.currency)
+        return apply_markup(rate, self.presentment.market.fx_markup_percent)
+
     def _convert_minor(self, minor: int, source: str, rule: Rounding) -> Money:
         if source == self.currency:
             return from_minor(minor, source)
@@ -189,9 +216,7 @@ class Pricer:
         if found is None:
             factor = self._factors.get(source)
             if factor is None:  # rate, markup and the source's minor unit in one multiplier
-                rate = self.rates.cross(source, self.currency)
-                factor = apply_markup(rate, self.presentment.market.fx_markup_percent)
-                factor = self._factors[source] = factor.scaleb(-precision(source))
+                factor = self._factors[source] = self.applied_rate(source).scaleb(-precision(source))
             converted = minor * factor
             found = Money(round_price(converted, self.currency, rule), self._currency_object)
             if len(memo) >= _CONVERTED_MAX:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Serial, Varchar
+from piccolo.columns import BigInt, ForeignKey, OnDelete, Serial, Varchar
 from piccolo.table import Table
 
 from app.catalog.tables import Variant
@@ -17,5 +17,5 @@ class PriceOverride(Table):
     id = Serial(primary_key=True)
     variant = ForeignKey(Variant, null=False, on_delete=OnDelete.cascade)
     market = Varchar(length=16)
-    price_minor = Integer()
+    price_minor = BigInt()
     currency = Varchar(length=3)

@@ -6,6 +6,9 @@ import asyncio
 import logging
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import cache
+
+from jinja2 import Environment
 
 from app.checkout.address import format_address_lines
 from app.core.settings import Settings, get_settings
@@ -19,7 +22,12 @@ from app.orders.services import OrderView, load_order
 
 log = logging.getLogger("storefront.mail")
 SUBJECT = N_("Your order %(number)s at %(shop)s")
-_emails = create_environment()
+
+
+@cache
+def email_templates() -> Environment:
+    """The plain-text email environment, built on first use (nothing is built at import)."""
+    return create_environment()
 
 
 def configured_mailer(settings: Settings) -> Mailer:
@@ -31,16 +39,20 @@ def configured_mailer(settings: Settings) -> Mailer:
 
 def order_confirmation(order: OrderView, link: str, settings: Settings) -> EmailMessage:
     translate = get_translations(order.locale).gettext
-    body = _emails.get_template("emails/order_confirmation.txt").render(
-        locale_code=order.locale,
-        order=order,
-        status_label=STATUS_LABELS[order.status],
-        address_lines=[
-            *format_address_lines(order.shipping_address),
-            country_name(order.shipping_country, order.locale),
-        ],
-        link=link,
-        settings=settings,
+    body = (
+        email_templates()
+        .get_template("emails/order_confirmation.txt")
+        .render(
+            locale_code=order.locale,
+            order=order,
+            status_label=STATUS_LABELS[order.status],
+            address_lines=[
+                *format_address_lines(order.shipping_address),
+                country_name(order.shipping_country, order.locale),
+            ],
+            link=link,
+            settings=settings,
+        )
     )
     message = EmailMessage()
     message["Subject"] = translate(SUBJECT) % {

@@ -13,8 +13,9 @@ from moneyed import Money
 from app.catalog.tables import Variant
 from app.core.money import from_minor
 from app.core.transactions import write_transaction
-from app.orders.rules import Fulfilment, Status, check_transition, releases_stock
+from app.orders.rules import Fulfilment, IllegalTransition, Status, check_transition, releases_stock
 from app.orders.tables import Order, OrderEvent, OrderLine
+from app.payments.tables import Refund
 
 TIMESTAMP_COLUMNS = {
     Status.PAID: Order.paid_at,
@@ -123,6 +124,18 @@ class OrderEventView:
 
 
 @dataclass(frozen=True)
+class RefundView:
+    idempotency_key: str
+    amount: Money
+    settlement: Money | None  # the shop-currency share, once the refund succeeded
+    status: str  # pending, succeeded, failed
+    actor: str
+    note: str
+    error: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class OrderView:
     id: int
     number: str
@@ -146,8 +159,11 @@ class OrderView:
     settlement_total: Money | None = None
     refunded_settlement: Money | None = None
     fx_rate: Decimal = Decimal(1)
+    fx_applied_rate: Decimal | None = None  # fee included, as shown at checkout (None: older orders)
+    fx_markup_percent: Decimal | None = None
     fx_source: str = ""
     fx_as_of: date | None = None
+    refunds: tuple[RefundView, ...] = ()
 
     @property
     def converted(self) -> bool:
@@ -169,6 +185,8 @@ async def load_order(number: str) -> OrderView:
     currency = row["currency"]
     lines = await OrderLine.select().where(OrderLine.order == row["id"]).order_by(OrderLine.id).run()
     events = await OrderEvent.select().where(OrderEvent.order == row["id"]).order_by(OrderEvent.id).run()
+    refunds = await Refund.select().where(Refund.order == row["id"]).order_by(Refund.id).run()
+    settlement_currency = row["settlement_currency"] or currency
     address = row["shipping_address"]
     return OrderView(
         id=row["id"],
@@ -209,8 +227,25 @@ async def load_order(number: str) -> OrderView:
             row["refunded_settlement_minor"], row["settlement_currency"] or currency
         ),
         fx_rate=Decimal(row["fx_rate"] or "1"),
+        fx_applied_rate=Decimal(row["fx_applied_rate"]) if row["fx_applied_rate"] else None,
+        fx_markup_percent=Decimal(row["fx_markup_percent"]) if row["fx_markup_percent"] else None,
         fx_source=row["fx_source"],
         fx_as_of=date.fromisoformat(row["fx_as_of"]) if row["fx_as_of"] else None,
+        refunds=tuple(
+            RefundView(
+                idempotency_key=r["idempotency_key"],
+                amount=from_minor(r["amount_minor"], r["currency"]),
+                settlement=from_minor(r["settlement_minor"], settlement_currency)
+                if r["status"] == "succeeded"
+                else None,
+                status=r["status"],
+                actor=r["actor"],
+                note=r["note"],
+                error=r["error"],
+                created_at=r["created_at"],
+            )
+            for r in refunds
+        ),
     )
 
 
@@ -225,3 +260,66 @@ async def find_order_for_shopper(number: str, email: str) -> str | None:
         .run()
     )
     return row["number"] if row else None
+
+
+async def transition_order(number: str, target: Status, actor: str, note: str = "") -> Status:
+    """Move the order with this number (see `transition`); returns its previous status."""
+    return await transition(await order_id_for(number), target, actor, note)
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """One row of an order listing."""
+
+    number: str
+    status: Status
+    total: Money
+    shipping_country: str
+    created_at: datetime
+
+
+async def recent_orders(status: Status | None = None, limit: int = 20) -> list[OrderSummary]:
+    """The most recent orders first, optionally only those in `status`."""
+    query = (
+        Order.select(
+            Order.number,
+            Order.status,
+            Order.total_minor,
+            Order.currency,
+            Order.shipping_country,
+            Order.created_at,
+        )
+        .order_by(Order.id, ascending=False)
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Order.status == status.value)
+    return [
+        OrderSummary(
+            number=row["number"],
+            status=Status(row["status"]),
+            total=from_minor(row["total_minor"], row["currency"]),
+            shipping_country=row["shipping_country"],
+            created_at=row["created_at"],
+        )
+        for row in await query.run()
+    ]
+
+
+async def expire_unpaid(cutoff: datetime, actor: str, note: str = "not paid in time") -> int:
+    """Cancel every order still awaiting payment that was placed before `cutoff`, putting its
+    stock back on sale; returns how many were cancelled (one paid meanwhile is left alone)."""
+    rows = (
+        await Order.select(Order.id)
+        .where((Order.status == Status.PENDING_PAYMENT.value) & (Order.created_at < cutoff))
+        .order_by(Order.id)
+        .run()
+    )
+    cancelled = 0
+    for row in rows:
+        try:
+            await transition(row["id"], Status.CANCELLED, actor=actor, note=note)
+        except (IllegalTransition, ConcurrentUpdate):
+            continue  # paid (or cancelled) meanwhile
+        cancelled += 1
+    return cancelled

@@ -5,7 +5,7 @@ Unique and CHECK constraints live in migrations/ (raw SQL that works on SQLite a
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -21,10 +21,10 @@ class Order(Table, tablename="shop_order"):
     locale = Varchar(length=16)
     currency = Varchar(length=3)
     status = Varchar(length=32, index=True)
-    subtotal_minor = Integer()
-    shipping_minor = Integer()
-    total_minor = Integer()
-    refunded_minor = Integer(default=0)
+    subtotal_minor = BigInt()
+    shipping_minor = BigInt()
+    total_minor = BigInt()
+    refunded_minor = BigInt(default=0)
     shipping_method = Varchar(length=32)
     shipping_method_name = Varchar(length=200)
     shipping_country = Varchar(length=2)
@@ -34,11 +34,14 @@ class Order(Table, tablename="shop_order"):
     # is the shop's base currency at `fx_rate` (presentment units per settlement unit).
     market = Varchar(length=16, default="")
     settlement_currency = Varchar(length=3, default="")
-    settlement_subtotal_minor = Integer(default=0)
-    settlement_shipping_minor = Integer(default=0)
-    settlement_total_minor = Integer(default=0)
-    refunded_settlement_minor = Integer(default=0)
+    settlement_subtotal_minor = BigInt(default=0)
+    settlement_shipping_minor = BigInt(default=0)
+    settlement_total_minor = BigInt(default=0)
+    refunded_settlement_minor = BigInt(default=0)
     fx_rate = Varchar(length=40, default="1")
+    # The rate prices were converted at, fee included, as the shopper was shown it (and the fee).
+    fx_applied_rate = Varchar(length=40, default="")
+    fx_markup_percent = Varchar(length=12, default="")
     fx_source = Varchar(length=300, default="")
     fx_as_of = Varchar(length=10, default="")
     fx_fetched_at = Timestamptz(null=True, default=None)
@@ -62,10 +65,10 @@ class OrderLine(Table):
     product_code = Varchar(length=32)
     product_name = Varchar(length=300)
     variant_label = Varchar(length=300, default="")
-    unit_price_minor = Integer()
+    unit_price_minor = BigInt()
     quantity = Integer()
-    line_total_minor = Integer()
-    settlement_total_minor = Integer(default=0)
+    line_total_minor = BigInt()
+    settlement_total_minor = BigInt(default=0)
     hs_code = Varchar(length=12)
     origin_country = Varchar(length=2)
     customs_description = Varchar(length=300, default="")

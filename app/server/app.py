@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -25,18 +26,28 @@ from app.api import checkout as checkout_api
 from app.cart import controllers as cart_pages
 from app.catalog import controllers as catalog_pages
 from app.checkout import controllers as checkout_pages
+from app.core.settings import Settings, get_settings
 from app.fx.services import refresh_periodically
 from app.markets import controllers as market_pages
 from app.orders import controllers as order_pages
 from app.server.errors import handle_exception
 from app.server.routes import ROUTES, static_routers
 from app.server.security import FastCookieCSRFMiddleware, add_security_headers
-from app.web.state import settings
+from app.web.deps import APP_DEPENDENCIES, PAGE_DEPENDENCIES
+from app.web.state import create_shop_state
+
+
+@asynccontextmanager
+async def shop_state(app: Litestar) -> AsyncIterator[None]:
+    """Settings, templates and caches for this worker, on app.state (nothing is built at import)."""
+    app.state.shop = create_shop_state(app.state.settings)
+    yield
 
 
 @asynccontextmanager
 async def database_pool(_: Litestar) -> AsyncIterator[None]:
     """PostgreSQL: one connection pool per worker process (SQLite needs none; DB_POOL_MAX=0 turns it off)."""
+    settings = get_settings()
     engine = engine_finder()
     if not isinstance(engine, PostgresEngine) or settings.db_pool_max <= 0:
         yield
@@ -51,14 +62,15 @@ async def database_pool(_: Litestar) -> AsyncIterator[None]:
 @asynccontextmanager
 async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
     """With FX_REFRESH_MINUTES set, refresh rates in the background (never on a request)."""
+    settings = get_settings()
     if settings.fx_refresh_minutes <= 0:
         yield
         return
-    from app.cli import configured_providers
+    from app.fx.services import configured_providers
 
     task = asyncio.create_task(
         refresh_periodically(
-            configured_providers(),
+            configured_providers(settings),
             timedelta(minutes=settings.fx_refresh_minutes),
             max_jump=Decimal(settings.fx_max_jump),
             timeout=settings.fx_timeout_seconds,
@@ -72,20 +84,29 @@ async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
             await task
 
 
-def create_app() -> Litestar:
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
     return Litestar(
         route_handlers=[
             *ROUTES,
-            *static_routers(),
-            *catalog_pages.CONTROLLERS,
-            *cart_pages.CONTROLLERS,
-            *checkout_pages.CONTROLLERS,
-            *order_pages.CONTROLLERS,
-            *market_pages.CONTROLLERS,
+            *static_routers(settings),
+            Router(
+                path="/",
+                route_handlers=[
+                    *catalog_pages.CONTROLLERS,
+                    *cart_pages.CONTROLLERS,
+                    *checkout_pages.CONTROLLERS,
+                    *order_pages.CONTROLLERS,
+                    *market_pages.CONTROLLERS,
+                ],
+                dependencies=PAGE_DEPENDENCIES,
+            ),
             catalog_api.router,
             cart_api.router,
             checkout_api.router,
         ],
+        state=State({"settings": settings}),
+        dependencies=APP_DEPENDENCIES,
         before_send=[add_security_headers],
         middleware=[
             DefineMiddleware(
@@ -107,7 +128,7 @@ def create_app() -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin(path="/openapi.json"), YamlRenderPlugin(path="/openapi.yaml")],
         ),
-        lifespan=[database_pool, fx_refresher],
+        lifespan=[shop_state, database_pool, fx_refresher],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="never",  # handle_exception logs, without request bodies

@@ -16,7 +16,7 @@ from app.i18n.locales import get_locale, negotiate_locale
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
 from app.web.pages import PageMeta, build_page
-from app.web.state import LOCALE_COOKIE, catalog_cache
+from app.web.state import LOCALE_COOKIE, request_shop
 
 log = logging.getLogger("storefront.errors")
 
@@ -41,14 +41,21 @@ EXPLANATIONS = {
 
 
 def is_busy(exc: BaseException) -> bool:
-    """A database that is momentarily overloaded or locked: worth a retry, not a 500."""
+    """A database that is momentarily overloaded or locked: worth a retry, not a 500.
+
+    Only errors that say "not now": the transaction was rolled back (or, for a lost connection, a
+    retry with the same Idempotency-Key finds the order). A constraint violation or a bad query
+    stays a 500: that is a bug, and retrying will not help.
+    """
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return True
     name = type(exc).__name__
     return name in {
-        "TooManyConnectionsError",
+        "TooManyConnectionsError",  # max_connections reached while a pool grows
+        "CannotConnectNowError",  # the server is starting up or shutting down
         "DeadlockDetectedError",
         "SerializationError",
+        "LockNotAvailableError",  # lock_timeout: a row lock queue longer than the server allows
         "ConnectionDoesNotExistError",
     }
 
@@ -104,7 +111,7 @@ def error_page(
         headers={**(headers or {}), "Cache-Control": "no-store"},
     )
     try:
-        return build_page(request, shop_locale, "error.html", context, meta, catalog_cache.peek(), status)
+        return build_page(request, request_shop(request), shop_locale, "error.html", context, meta, status)
     except Exception:  # the error page itself must never fail
         log.exception("error page failed to render")
         return Response(title, status_code=status, media_type="text/plain; charset=utf-8")
@@ -113,10 +120,11 @@ def error_page(
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The one exception handler: status from the exception, body by audience."""
     headers: dict[str, str] = {}
+    busy = False
     if isinstance(exc, HTTPException):
         status = exc.status_code
         headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
-    elif is_busy(exc):
+    elif busy := is_busy(exc):
         status = HTTP_503_SERVICE_UNAVAILABLE
         headers = {"Retry-After": "2"}
         log.warning("database busy: %s", type(exc).__name__)
@@ -128,6 +136,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(
             request, status, exc.detail, code=exc.code, errors=exc.errors, params=exc.params
         )
+    if busy and request.url.path.startswith("/api/"):
+        # Busy: clients retry after Retry-After (a checkout with the same Idempotency-Key).
+        return problem_response(request, status, EXPLANATIONS[503], code="busy", headers=headers)
     if request.url.path.startswith("/api/"):
         errors = None
         detail = ""

@@ -5,20 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
+from litestar.di import NamedDependency
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
-from app.core.settings import PROJECT_ROOT
+from app.core.settings import PROJECT_ROOT, Settings
 from app.i18n.locales import negotiate_locale
 from app.web import urls
-from app.web.state import LOCALE_COOKIE, settings
+from app.web.state import LOCALE_COOKIE, ShopState
 
 
 @get("/", name="root", include_in_schema=False)
-async def root(request: Request[Any, Any, Any]) -> Redirect:
+async def root(request: Request[Any, Any, Any], shop: NamedDependency[ShopState]) -> Redirect:
     """Send the shopper to their language: cookie, then Accept-Language, then the default."""
     locale = negotiate_locale(
-        request.cookies.get(LOCALE_COOKIE), request.headers.get("accept-language"), settings.default_locale
+        request.cookies.get(LOCALE_COOKIE),
+        request.headers.get("accept-language"),
+        shop.settings.default_locale,
     )
     return Redirect(urls.home_url(locale), status_code=302, headers={"Vary": "Accept-Language, Cookie"})
 
@@ -36,7 +39,7 @@ async def robots() -> str:
     )
 
 
-def static_routers() -> list[Any]:
+def static_routers(settings: Settings) -> list[Any]:
     return [
         create_static_files_router(
             path="/static",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -11,28 +10,21 @@ from typing import Any
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
-from litestar.exceptions import NotFoundException
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
 from app.cart.services import cart_item_count
 from app.catalog.rules import Catalog
+from app.core.settings import get_settings
 from app.i18n.formatting import format_number
-from app.i18n.locales import DEFAULT_LOCALE, LOCALES, ShopLocale, get_locale
+from app.i18n.locales import DEFAULT_LOCALE, LOCALES, ShopLocale
 from app.i18n.translations import get_translations
+from app.markets.regions import crosses_customs_border
 from app.markets.rules import Pricer
 from app.web import urls
-from app.web.market import market_selector, presentment_for, pricer_for
-from app.web.state import (
-    CART_COOKIE,
-    COOKIE_MAX_AGE,
-    LOCALE_COOKIE,
-    catalog_cache,
-    fx_cache,
-    settings,
-    stock_cache,
-    templates,
-)
+from app.web.market import fresh_currencies, make_pricer, market_selector, presentment_for
+from app.web.page_cache import RenderedPage
+from app.web.state import CART_COOKIE, COOKIE_MAX_AGE, LOCALE_COOKIE, ShopState
 
 
 @dataclass
@@ -47,19 +39,12 @@ class PageMeta:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def shop_locale_or_404(code: str) -> ShopLocale:
-    shop_locale = get_locale(code)
-    if shop_locale is None:
-        raise NotFoundException()
-    return shop_locale
-
-
 def gettext_for(locale: str) -> Callable[[str], str]:
     return get_translations(locale).gettext
 
 
 def base_url(request: Request[Any, Any, Any]) -> str:
-    return settings.public_base_url or str(request.base_url).rstrip("/")
+    return get_settings().public_base_url or str(request.base_url).rstrip("/")
 
 
 def csrf_input(request: Request[Any, Any, Any]) -> Markup:
@@ -75,7 +60,7 @@ def cookie(key: str, value: str, secure: bool | None = None) -> Cookie:
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure if secure is None else secure,
+        secure=get_settings().cookie_secure if secure is None else secure,
         path="/",
     )
 
@@ -94,44 +79,16 @@ CSRF_HOLE = "<!--sf:csrf-->"
 NEXT_HOLE = "<!--sf:next-->"  # this request's path, for forms that come back to it
 
 
-@dataclass(frozen=True)
-class RenderedPage:
-    body: str
-    headers: dict[str, str]
-
-
-class PageCache:
-    """Rendered catalogue pages per process, least recently used dropped first.
-
-    Keys carry the catalogue revision and the stock snapshot version, so a change to either
-    makes new keys and old pages age out: pages are never staler than those two caches.
-    """
-
-    def __init__(self, max_pages: int = 4096) -> None:
-        self.max_pages = max_pages
-        self._pages: OrderedDict[tuple[Any, ...], RenderedPage] = OrderedDict()
-
-    def get(self, key: tuple[Any, ...]) -> RenderedPage | None:
-        page = self._pages.get(key)
-        if page is not None:
-            self._pages.move_to_end(key)
-        return page
-
-    def put(self, key: tuple[Any, ...], page: RenderedPage) -> None:
-        if self.max_pages <= 0:
-            return
-        self._pages[key] = page
-        if len(self._pages) > self.max_pages:
-            self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        self._pages.clear()
-
-
-page_cache = PageCache(settings.page_cache_pages)
+def fx_disclosure(pricer: Pricer | None, base_currency: str) -> dict[str, Any] | None:
+    """Where prices are converted, from which currency and at rates of which day (shown in the footer)."""
+    if pricer is None or pricer.currency == base_currency:
+        return None
+    _, as_of = pricer.rates.describe(base_currency, pricer.currency)
+    return {"base": base_currency, "as_of": as_of}
 
 
 def render(
+    shop: ShopState,
     root: str,
     locale: ShopLocale,
     template: str,
@@ -141,10 +98,12 @@ def render(
     pricer: Pricer | None,
 ) -> RenderedPage:
     """Render a template as a full page in `locale`, with holes for per-shopper parts."""
+    settings = shop.settings
     alternates: list[tuple[ShopLocale, str]] = []
     if meta.alternate is not None:
         alternates = [(loc, meta.alternate(code)) for code, loc in LOCALES.items()]
     switcher = alternates or [(loc, urls.home_url(code)) for code, loc in LOCALES.items()]
+    fresh = fresh_currencies(pricer.rates, settings) if pricer else None
     page_context = {
         **context,
         "locale_code": locale.code,
@@ -163,12 +122,14 @@ def render(
         "next_path": Markup(NEXT_HOLE),  # noqa: S704 (a constant)
         "pricer": pricer,
         "presentment": pricer.presentment if pricer else None,
-        "selector": market_selector(locale.code, pricer),
+        "fx_note": fx_disclosure(pricer, settings.shop_currency),
+        "duties_may_apply": lambda country: crosses_customs_border(settings.shop_country, country),
+        "selector": market_selector(locale.code, pricer, fresh),
     }
     headers = dict(meta.headers)
     if meta.noindex:
         headers["X-Robots-Tag"] = "noindex"
-    return RenderedPage(templates.get_template(template).render(page_context), headers)
+    return RenderedPage(shop.templates.get_template(template).render(page_context), headers)
 
 
 def cart_badge(locale: str, count: int) -> str:
@@ -199,7 +160,8 @@ def respond(
         body = body.replace(NEXT_HOLE, str(escape(request.url.path + (f"?{query}" if query else ""))))
     headers = page.headers
     if request.cookies.get(LOCALE_COOKIE) != locale.code:
-        headers = {**headers, "set-cookie": cookie_header(LOCALE_COOKIE, locale.code, settings.cookie_secure)}
+        secure = get_settings().cookie_secure
+        headers = {**headers, "set-cookie": cookie_header(LOCALE_COOKIE, locale.code, secure)}
     return Response(
         content=body.encode(),
         media_type=MediaType.HTML,
@@ -209,9 +171,22 @@ def respond(
     )
 
 
+@dataclass(frozen=True)
+class PageRequest:
+    """What every page handler holds, by dependency injection: one bundle to pass to the renderers."""
+
+    request: Request[Any, Any, Any]
+    shop: ShopState
+    locale: ShopLocale
+    catalog: Catalog
+    pricer: Pricer
+
+    def gettext(self) -> Callable[[str], str]:
+        return gettext_for(self.locale.code)
+
+
 async def render_page(
-    request: Request[Any, Any, Any],
-    locale: ShopLocale,
+    page: PageRequest,
     template: str,
     context: dict[str, Any],
     meta: PageMeta,
@@ -219,25 +194,26 @@ async def render_page(
     cookies: list[Cookie] | None = None,
 ) -> Response[bytes]:
     """Render and answer a page that is not cached (forms with errors, carts, orders)."""
-    pricer = context.get("pricer") or await pricer_for(request, locale)
-    page = render(base_url(request), locale, template, context, meta, await catalog_cache.get(), pricer)
+    request = page.request
+    pricer = context.get("pricer") or page.pricer
+    rendered = render(
+        page.shop, base_url(request), page.locale, template, context, meta, page.catalog, pricer
+    )
     cart_count = await cart_item_count(request.cookies.get(CART_COOKIE))
-    return respond(request, locale, page, cart_count, status_code, cookies)
+    return respond(request, page.locale, rendered, cart_count, status_code, cookies)
 
 
 PageParts = tuple[str, dict[str, Any], PageMeta]
 
 
 async def cached_page(
-    request: Request[Any, Any, Any],
-    locale: ShopLocale,
+    page: PageRequest,
     key: tuple[Any, ...],
     build: Callable[[Catalog, dict[int, int]], PageParts],
 ) -> Response[bytes]:
     """A catalogue page from the page cache, built (template, context, meta) on a miss."""
-    catalog = await catalog_cache.get()
-    stock = await stock_cache.get()
-    pricer = await pricer_for(request, locale)
+    request, shop, locale, catalog, pricer = page.request, page.shop, page.locale, page.catalog, page.pricer
+    stock = await shop.stock_cache.get()
     root = base_url(request)
     shopper = pricer.presentment
     full_key = (
@@ -245,32 +221,36 @@ async def cached_page(
         locale.code,
         root,
         catalog.revision,
-        stock_cache.version,
+        shop.stock_cache.version,
         shopper.country,
         shopper.currency,
         shopper.currency_chosen,
+        shopper.stale_currency,
         pricer.rates.version,
     )
-    page = page_cache.get(full_key)
-    if page is None:
+    rendered = shop.page_cache.get(full_key)
+    if rendered is None:
         template, context, meta = build(catalog, stock)
-        page = render(root, locale, template, context, meta, catalog, pricer)
-        page_cache.put(full_key, page)
+        rendered = render(shop, root, locale, template, context, meta, catalog, pricer)
+        shop.page_cache.put(full_key, rendered)
     cart_count = await cart_item_count(request.cookies.get(CART_COOKIE))
-    return respond(request, locale, page, cart_count)
+    return respond(request, locale, rendered, cart_count)
 
 
 def build_page(
     request: Request[Any, Any, Any],
+    shop: ShopState,
     locale: ShopLocale,
     template: str,
     context: dict[str, Any],
     meta: PageMeta,
-    catalog: Catalog | None,
     status_code: int,
 ) -> Response[bytes]:
-    """Render and answer without I/O (error pages: whatever catalogue is cached, no cart badge)."""
-    rates = fx_cache.peek()
-    pricer = Pricer(presentment_for(request, locale, rates), rates) if rates else None
-    page = render(base_url(request), locale, template, context, meta, catalog, pricer)
-    return respond(request, locale, page, 0, status_code)
+    """Render and answer without I/O (error pages: whatever catalogue and rates are cached, no cart badge)."""
+    rates = shop.fx_cache.peek()
+    catalog = shop.catalog_cache.peek()
+    pricer = (
+        make_pricer(presentment_for(request, locale, rates, shop.settings), rates, None) if rates else None
+    )
+    rendered = render(shop, base_url(request), locale, template, context, meta, catalog, pricer)
+    return respond(request, locale, rendered, 0, status_code)

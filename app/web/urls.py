@@ -40,3 +40,11 @@ def order_pay_url(locale: str, number: str, key: str) -> str:
 
 def lookup_url(locale: str) -> str:
     return f"/{locale}/orders/lookup"
+
+
+def private_order_url(locale: str, number: str, secret: str, *, pay: bool = False) -> str:
+    """An order's private link (confirmation page, or its payment page after a declined card)."""
+    from app.orders.rules import access_key  # pure; imported here to keep this module dependency-free
+
+    key = access_key(secret, number)
+    return order_pay_url(locale, number, key) if pay else order_url(locale, number, key)

@@ -119,7 +119,13 @@ def test_shopper_browses_adds_two_variants_and_checks_out(
         page.locator(f"#addr-{name}").fill(value)
     for name, value in address["selects"].items():
         page.locator(f"#addr-{name}").select_option(value)
-    page.locator('input[name="shipping_method"][value="express"]').check()
+    # Choosing a method re-works the summary on the server (site.js submits the form's
+    # "Update total"), so the total shown is the total charged.
+    with page.expect_navigation():
+        page.locator('input[name="shipping_method"][value="express"]').check()
+    assert page.locator('input[name="shipping_method"][value="express"]').is_checked()
+    assert page.locator("#email").input_value() == f"{locale}-shopper@example.com"  # nothing typed is lost
+    shown_total = page.locator("#quote-total").inner_text()
     page.locator('input[name="payment_method"][value="test"]').check()
     page.locator("#card_number").fill("4242 4242 4242 4242")
     page.screenshot(path=str(artifacts / f"{locale}-5-checkout.png"), full_page=True)
@@ -128,6 +134,7 @@ def test_shopper_browses_adds_two_variants_and_checks_out(
     page.wait_for_url(re.compile(rf"/{locale}/orders/SF-[A-Z0-9]{{8}}\?key="))
     number = re.search(r"SF-[A-Z0-9]{8}", page.url).group(0)
     assert number in page.locator("h1").inner_text()
+    assert shown_total in page.locator("main").inner_text()  # charged exactly what the summary said
     page.screenshot(path=str(artifacts / f"{locale}-6-confirmation.png"), full_page=True)
     assert errors == []
     context.close()

@@ -159,7 +159,7 @@ async def test_checkout_in_kwd_with_three_decimals(client) -> None:
         "street_address": "Block 3, Street 12, House 7",
         "city": "Kuwait City",
         "postal_code": "13001",
-        "shipping_method": "express",
+        "shipping_method": "standard",
         "payment_method": "test",
         "card_number": "4242424242424242",
     }
@@ -183,9 +183,10 @@ async def test_stale_rates_fall_back_to_the_base_currency_at_checkout(client) ->
     await build_catalog([TEE])
     await store_rates(RATES, as_of=(datetime.now(UTC) - timedelta(days=10)).date())
     set_country(client, "JP")
-    assert shown_price((await client.get("/ja/p/無地tシャツ")).text).startswith(
-        "￥"
-    )  # pages still show converted prices
+    # One policy everywhere: pages too show the base currency, and say why.
+    page = await client.get("/ja/p/無地tシャツ")
+    assert shown_price(page.text) == "€24.90"
+    assert "JPY" in text(page.text)
     await add_to_cart(client, "ja", "無地tシャツ", "1", size="m")
     page = await client.get("/ja/checkout?country=JP")
     assert "EUR" in text(page.text) and "€24.90" in text(page.text)
@@ -210,9 +211,7 @@ async def test_a_rate_change_during_checkout_is_shown_before_charging(client) ->
     page = await client.get("/ja/checkout?country=JP")
     values = {**form_values(page.text, "/ja/checkout"), **JAPANESE_CHECKOUT}
     await store_rates({**RATES, "JPY": "165"})
-    from app.web.state import fx_cache
-
-    fx_cache.reset()  # as after the cache's minute is up
+    client.app.state.shop.fx_cache.reset()  # as after the cache's minute is up
     response = await client.post("/ja/checkout", data=values, follow_redirects=False)
     assert response.status_code == 409
     assert await Order.count().run() == 0
@@ -236,3 +235,22 @@ async def test_api_prices_for_a_country_and_currency(client) -> None:
     assert detail["variants"][0]["price"]["currency"] == "CHF"
     problem = (await client.get("/api/v1/products/TS-001?currency=XXX")).json()
     assert problem["code"] == "unknown_currency"
+
+
+async def test_central_european_eu_members_price_in_their_own_currency(client) -> None:
+    """CZ, HU and RO are EU member states with their own currencies: their markets, not the rest
+    of the world (USD, 3 % markup, import duties). HUF and CZK are charged in whole units."""
+    await build_catalog([TEE])
+    await store_rates({**RATES, "CZK": "24.61", "HUF": "395.2", "RON": "5.074", "ISK": "143.1"})
+    expected = {
+        "CZ": "CZK625",  # 24.90 x 24.61 x 1.02 = 625.04 -> whole crowns
+        "HU": "HUF10,040",  # 24.90 x 395.2 x 1.02 = 10037.4 -> nearest 10, no fillér shown
+        "RO": "RON128.99",  # 24.90 x 5.074 x 1.02 = 128.87 -> 129 -> .99
+        "IS": "ISK3,630",  # 24.90 x 143.1 x 1.02 = 3634.5 -> nearest 10
+    }
+    for country, price in expected.items():
+        set_country(client, country)
+        page = await client.get("/en/p/plain-tee")
+        assert shown_price(page.text) == price, country
+        if country != "IS":
+            assert "Price includes VAT." in text(page.text), country

@@ -6,47 +6,22 @@ import asyncio
 
 import pytest
 
-from app.cart.services import add_to_cart, create_cart
+from app.cart.services import add_to_cart
 from app.catalog.services import load_catalog
 from app.catalog.tables import Product, Variant
 from app.checkout.services import CheckoutError, CheckoutRequest, place_order
+from app.core.settings import get_settings
 from app.orders.rules import IllegalTransition, Status
 from app.orders.services import ConcurrentUpdate, load_order, order_id_for, transition
 from app.orders.tables import Order, OrderEvent
-from app.payments.providers import ManualProvider, Outcome, TestProvider
+from app.payments.providers import Outcome, TestProvider
 from app.payments.services import Applied, PaymentError, apply_payment_event, refund
 from app.payments.tables import Payment
-from tests.builders import build_catalog, load_demo, pricer_in, product
-
-ADDRESS = {
-    "country_code": "DE",
-    "name": "Erika Mustermann",
-    "street_address": "Heidestraße 17",
-    "postal_code": "51147",
-    "city": "KÖLN",
-}
+from tests.builders import build_catalog, cart_with, checkout_request, load_demo, pricer_in, product
 
 
 def request(provider=None, details=None, key: str | None = None) -> CheckoutRequest:
-    return CheckoutRequest(
-        email="e@example.com",
-        phone="",
-        country="DE",
-        address=ADDRESS,
-        shipping_method="standard",
-        provider=provider or ManualProvider(),
-        payment_details=details or {},
-        pricer=pricer_in("DE"),
-        locale="en",
-        checkout_key=key,
-    )
-
-
-async def cart_with(sku: str, quantity: int) -> int:
-    cart_id, _ = await create_cart()
-    variant = await Variant.select(Variant.id).where(Variant.sku == sku).first().run()
-    await add_to_cart(cart_id, variant["id"], quantity)
-    return cart_id
+    return checkout_request(provider, details, key=key)
 
 
 async def stock_of(sku: str) -> int:
@@ -61,7 +36,7 @@ async def test_concurrent_checkouts_never_oversell() -> None:
 
     async def attempt(cart_id: int) -> str:
         try:
-            await place_order(cart_id, request(), catalog, "EUR")
+            await place_order(cart_id, request(), catalog, get_settings())
             return "ok"
         except CheckoutError as error:
             return error.code
@@ -84,7 +59,7 @@ async def test_a_failed_reservation_takes_nothing() -> None:
     await add_to_cart(cart_id, cup["id"], 1)
     await Variant.update({Variant.stock: 0}).where(Variant.sku == "MG-002").run()
     with pytest.raises(CheckoutError) as error:
-        await place_order(cart_id, request(), await load_catalog(), "EUR")
+        await place_order(cart_id, request(), await load_catalog(), get_settings())
     assert error.value.skus == ("MG-002",)
     assert await stock_of("MG-001") == 5
     assert await Order.count().run() == 0
@@ -93,7 +68,7 @@ async def test_a_failed_reservation_takes_nothing() -> None:
 async def test_order_keeps_its_frozen_copy_after_catalogue_edits() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs", price="12.00")])
     cart_id = await cart_with("MG-001", 2)
-    placed = await place_order(cart_id, request(), await load_catalog(), "EUR")
+    placed = await place_order(cart_id, request(), await load_catalog(), get_settings())
     await Variant.update({Variant.price_minor: 99900}).where(Variant.sku == "MG-001").run()
     await Product.delete().where(Product.code == "MG-001").run()
     order = await load_order(placed.number)
@@ -105,7 +80,7 @@ async def test_order_keeps_its_frozen_copy_after_catalogue_edits() -> None:
 
 async def test_lifecycle_transitions_are_recorded_and_illegal_ones_refused() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs")], stock=3)
-    placed = await place_order(await cart_with("MG-001", 1), request(), await load_catalog(), "EUR")
+    placed = await place_order(await cart_with("MG-001", 1), request(), await load_catalog(), get_settings())
     order_id = await order_id_for(placed.number)
     with pytest.raises(IllegalTransition):
         await transition(order_id, Status.SHIPPED, actor="test")
@@ -131,7 +106,7 @@ async def test_lifecycle_transitions_are_recorded_and_illegal_ones_refused() -> 
 
 async def test_cancelling_releases_stock_exactly_once() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs")], stock=3)
-    placed = await place_order(await cart_with("MG-001", 2), request(), await load_catalog(), "EUR")
+    placed = await place_order(await cart_with("MG-001", 2), request(), await load_catalog(), get_settings())
     order_id = await order_id_for(placed.number)
     assert await stock_of("MG-001") == 1
 
@@ -149,7 +124,7 @@ async def test_cancelling_releases_stock_exactly_once() -> None:
 
 async def test_payment_confirmation_is_idempotent_even_when_concurrent() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs")], stock=3)
-    placed = await place_order(await cart_with("MG-001", 1), request(), await load_catalog(), "EUR")
+    placed = await place_order(await cart_with("MG-001", 1), request(), await load_catalog(), get_settings())
     payment = await Payment.select().first().run()
     args = (payment["reference"], "bank:42", Outcome.SUCCEEDED, payment["amount_minor"], "EUR", "test")
     results = await asyncio.gather(*(apply_payment_event(*args) for _ in range(5)))
@@ -161,7 +136,7 @@ async def test_payment_confirmation_is_idempotent_even_when_concurrent() -> None
 
 async def test_payment_for_the_wrong_amount_is_refused() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs")], stock=3)
-    await place_order(await cart_with("MG-001", 1), request(), await load_catalog(), "EUR")
+    await place_order(await cart_with("MG-001", 1), request(), await load_catalog(), get_settings())
     payment = await Payment.select().first().run()
     with pytest.raises(PaymentError):
         await apply_payment_event(
@@ -180,7 +155,7 @@ async def test_partial_then_full_refund_against_stored_amounts() -> None:
         await cart_with("MG-001", 1),
         request(TestProvider(), {"card_number": TestProvider.SUCCEEDS}),
         await load_catalog(),
-        "EUR",
+        get_settings(),
     )
     assert placed.status is Status.PAID
     provider = TestProvider()
@@ -207,18 +182,9 @@ async def test_demo_catalogue_import_is_idempotent() -> None:
 
 async def test_refunds_are_made_in_the_presentment_currency_at_the_stored_rate() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs", price="10.00")], stock=3)
-    paid = CheckoutRequest(
-        email="e@example.com",
-        phone="",
-        country="DE",
-        address=ADDRESS,
-        shipping_method="standard",
-        provider=TestProvider(),
-        payment_details={"card_number": TestProvider.SUCCEEDS},
-        locale="ja",
-        pricer=pricer_in("JP"),  # JPY at 160 per EUR
-    )
-    placed = await place_order(await cart_with("MG-001", 1), paid, await load_catalog(), "EUR")
+    card = {"card_number": TestProvider.SUCCEEDS}
+    paid = checkout_request(TestProvider(), card, pricer=pricer_in("JP"))  # JPY at 160 per EUR
+    placed = await place_order(await cart_with("MG-001", 1), paid, await load_catalog(), get_settings())
     order = await Order.select().where(Order.number == placed.number).first().run()
     assert order["currency"] == "JPY" and order["fx_rate"] == "160"
     # 10 EUR * 160 * 1.02 = 1632 -> 1630; shipping 4.90 EUR -> 799.68 -> 800

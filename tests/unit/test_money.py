@@ -9,7 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moneyed import Money
 
-from app.core.money import allocate, from_minor, money, precision, quantize, to_minor
+from app.core.money import (
+    allocate,
+    charge_precision,
+    charge_unit,
+    from_minor,
+    is_chargeable,
+    money,
+    precision,
+    quantize,
+    quantize_charge,
+    to_minor,
+)
 
 CURRENCIES = ["EUR", "JPY", "KWD", "BHD", "USD", "KRW", "CHF", "GBP"]
 
@@ -75,3 +86,49 @@ def test_allocation_refuses_nonsense() -> None:
 
 def test_money_helper_quantises() -> None:
     assert money("19.999", "EUR") == Money(Decimal("20.00"), "EUR")
+
+
+@pytest.mark.parametrize(
+    ("currency", "iso", "charged"),
+    [
+        # CLDR cash digits 0 where ISO 4217 gives 2: nobody pays in fillér, haléř or öre.
+        ("HUF", 2, 0),
+        ("CZK", 2, 0),
+        ("SEK", 2, 0),
+        ("NOK", 2, 0),
+        ("IDR", 2, 0),
+        # Cash *rounding* (CHF 0.05, DKK 0.50, CAD 0.05) is not applied: card payments settle to the cent.
+        ("CHF", 2, 2),
+        ("DKK", 2, 2),
+        ("CAD", 2, 2),
+        ("EUR", 2, 2),
+        ("PLN", 2, 2),
+        ("JPY", 0, 0),
+        ("KWD", 3, 3),
+    ],
+)
+def test_charge_precision_uses_cldr_cash_digits(currency: str, iso: int, charged: int) -> None:
+    assert (precision(currency), charge_precision(currency)) == (iso, charged)
+    assert charge_unit(currency) == Decimal(1).scaleb(-charged)
+
+
+def test_quantize_charge_rounds_half_up_to_the_charge_unit_and_keeps_the_iso_exponent() -> None:
+    assert quantize_charge(Decimal("4990.49"), "HUF") == Decimal("4990")
+    assert str(quantize_charge(Decimal("4990.5"), "HUF")) == "4991.00"  # stored as 499100 minor units
+    assert str(quantize_charge(Decimal("12.345"), "CHF")) == "12.35"
+    assert str(quantize_charge(Decimal("1.2345"), "KWD")) == "1.235"
+    assert is_chargeable(Decimal("4990.00"), "HUF") and not is_chargeable(Decimal("4990.50"), "HUF")
+    assert is_chargeable(Decimal("12.35"), "CHF")
+    with pytest.raises(TypeError):
+        quantize_charge(1.5, "HUF")  # type: ignore[arg-type]
+
+
+@given(
+    amount=st.decimals(min_value=Decimal(0), max_value=Decimal("1e9"), places=4),
+    currency=st.sampled_from([*CURRENCIES, "HUF", "CZK", "SEK", "NOK"]),
+)
+def test_charged_amounts_are_whole_units_and_sums_of_them_stay_so(amount: Decimal, currency: str) -> None:
+    once = quantize_charge(amount, currency)
+    assert quantize_charge(once, currency) == once and is_chargeable(once, currency)
+    assert abs(once - amount) <= charge_unit(currency) / 2
+    assert is_chargeable(once * 3 + once, currency)

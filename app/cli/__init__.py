@@ -1,0 +1,28 @@
+"""`storefront`: the one command-line entry point for operators.
+
+Thin commands over the services: each parses its arguments, calls a service and prints. One
+module per group (`setup`: init, migrate, serve; `orders`, `fx`, `prices`, `i18n`); a new
+command goes into its group's module, a new group into its own module registered below.
+"""
+
+from __future__ import annotations
+
+import click
+
+from app.cli.common import console, run
+from app.cli.fx import fx
+from app.cli.i18n import i18n
+from app.cli.orders import orders
+from app.cli.prices import prices
+from app.cli.setup import init, migrate, serve
+
+__all__ = ["console", "main", "run"]
+
+
+@click.group()
+def main() -> None:
+    """Run and operate the storefront."""
+
+
+for command in (init, migrate, serve, orders, fx, prices, i18n):
+    main.add_command(command)

@@ -1,0 +1,27 @@
+"""Landed cost: destination VAT/GST, duties and fees of a cross-border parcel, pure rules over data/tax/.
+
+Modules:
+- `model`: the quote's input (`Shipment`, `QuoteLine`) and answer (`LandedCostQuote`, `ChargeLine`,
+  `QuoteWarning`), the dated table rows (`TaxTables`, ...) and `QuoteError` (stable `code`, gettext
+  `message`, `params`).
+- `parse` (pure) builds `TaxTables` from the TOML documents and refuses bad data with ValueError:
+  missing fields, floats, unknown source keys or confidences, bad dates, overlapping
+  [effective_from, effective_to) ranges for the same key. `data.tax_tables()` reads data/tax/*.toml
+  once per process (the only module here that may import settings).
+- `rules.quote_landed_cost(shipment, tables, rates, today)`: the entry point. It dispatches on the
+  destination's regime to `eu` (EU-27, OSS), `europe` (GB, NO, CH), `americas` (CA, US) and
+  `asia_pacific` (AU, NZ, SG, JP, KR, CN), built from `charges` and `common`.
+
+Data (data/tax/, each row with effective dates, source keys from sources.toml and the reference's
+confidence): destinations.toml (currency, regime, CIF/FOB), vat_rates.toml (country/region rates
+with history), tax_classes.toml (product tax class -> rate key), regimes.toml (thresholds, flat
+duties, fees, factors), duties.toml (HS-prefix default rates and origin preferences).
+Rows rated Low or UNVERIFIED are used but every amount from them says estimate=True and the quote
+warns; nothing the reference could not confirm is silently treated as fact.
+
+Conventions: `unit_value` and `shipping_charged` are net of VAT, in `Shipment.currency`; answers are
+in the destination's currency, each charge rounded half-up to the unit the shopper is charged in
+(`app.core.money.quantize_charge`: whole kroner in NOK, as in Norway's official example); the goods
+and shipping amounts are quantised to the minor unit. Thresholds are compared exactly, in their own
+currency, with the rates passed in (pass customs rates where a regime prescribes them).
+"""

@@ -1,0 +1,253 @@
+"""Charge lines: VAT/GST and duty rates, import and point-of-sale charges of the regimes (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from app.core.money import quantize, quantize_charge
+from app.i18n.markers import N_
+from app.tax.common import HUNDRED, Context, Outcome, PricedLine, percent
+from app.tax.model import ChargeKind, ChargeLine, Collected, Dated, QuoteError
+
+
+def charge(
+    ctx: Context,
+    kind: ChargeKind,
+    name: str,
+    *,
+    rate: Decimal | None,
+    base: Decimal,
+    amount: Decimal,
+    rule: str,
+    dated: Dated,
+    explanation: str,
+    collected: Collected,
+    estimate: bool = False,
+    **params: object,
+) -> ChargeLine:
+    """A charge line; the amount is rounded half-up to the unit the shopper is charged in."""
+    return ChargeLine(
+        kind=kind,
+        name=name,
+        rate=rate,
+        base=quantize(base, ctx.currency),
+        amount=max(quantize_charge(amount, ctx.currency), Decimal(0)),
+        rule=rule,
+        source=dated.source,
+        explanation=explanation,
+        params={
+            **({"rate": percent(rate)} if rate is not None else {}),
+            **{k: str(v) for k, v in params.items()},
+        },
+        collected=collected,
+        estimate=estimate or dated.is_estimate,
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedRate:
+    rate: Decimal
+    rule: str
+    dated: Dated
+    estimate: bool
+
+
+def vat_rate(
+    ctx: Context, outcome: Outcome, country: str, tax_class: str, *, region: str = ""
+) -> ResolvedRate:
+    """The rate a product tax class takes in `country` on the quote date (falls back to standard)."""
+    tables, on = ctx.tables, ctx.on
+    row = tables.class_row(country, tax_class, on) if tax_class != "standard" else None
+    key = row.rate_key if row else "standard"
+    rate = tables.vat_rate(country, key, on, region)
+    if rate is None:
+        raise QuoteError(
+            "rate_unknown",
+            N_("No %(key)s VAT/GST rate for %(country)s on %(date)s"),
+            key=key,
+            country=country,
+            date=on.isoformat(),
+        )
+    estimate = rate.dated.is_estimate or (row is not None and row.dated.is_estimate)
+    if tax_class != "standard" and row is None:
+        estimate = True
+        outcome.warn(
+            "tax_class_unmapped",
+            N_("No %(tax_class)s rate mapped for %(country)s: the standard rate is used as an estimate"),
+            tax_class=tax_class,
+            country=country,
+        )
+    rule = f"VAT:{country}{'-' + region if region else ''}:{key}"
+    return ResolvedRate(rate.rate, rule, rate.dated, estimate)
+
+
+def duty_rate(
+    ctx: Context, outcome: Outcome, priced: PricedLine, *, tariff: str, allow_preference: bool = True
+) -> ResolvedRate:
+    """Ad-valorem duty for a line: its `duty_rate` override, a preference with proof of origin, or the
+    tariff table's longest HS prefix. `tariff` is the table's destination key ("EU" for members)."""
+    line = priced.line
+    if line.duty_rate is not None:
+        dated = Dated(ctx.on, None, "line override", "High")
+        return ResolvedRate(line.duty_rate, f"DUTY:{tariff}:override", dated, False)
+    if not priced.hs:
+        raise QuoteError(
+            "hs_code_required",
+            N_("An HS code is needed for %(description)s to compute the duty"),
+            description=line.description,
+        )
+    preference = ctx.tables.preference(tariff, line.origin, ctx.on) if allow_preference else None
+    if preference is not None:
+        if ctx.shipment.proof_of_origin:
+            return ResolvedRate(
+                preference.rate,
+                f"DUTY:{tariff}:{preference.id}",
+                preference.dated,
+                preference.dated.is_estimate,
+            )
+        outcome.warn(
+            "preference_needs_proof",
+            N_("Goods of %(origin)s origin may get the %(preference)s rate with a proof of origin"),
+            origin=line.origin,
+            preference=preference.id,
+        )
+    row = ctx.tables.duty_row(tariff, priced.hs, ctx.on)
+    if row is None:
+        raise QuoteError(
+            "duty_rate_unknown",
+            N_("No duty rate for HS %(hs_code)s into %(destination)s on %(date)s: set the line's duty rate"),
+            hs_code=priced.hs,
+            destination=tariff,
+            date=ctx.on.isoformat(),
+        )
+    return ResolvedRate(row.rate, f"DUTY:{tariff}:{row.hs or '*'}", row.dated, row.dated.is_estimate)
+
+
+def import_charges(
+    ctx: Context,
+    outcome: Outcome,
+    lines: tuple[PricedLine, ...],
+    *,
+    tariff: str,
+    collected: Collected,
+    vat_country: str | None = None,
+    duty: bool = True,
+    vat: bool = True,
+    vat_base_adds_freight: bool = True,
+    allow_preference: bool = True,
+) -> list[ChargeLine]:
+    """Normal import: duty on the customs value (CIF: goods + freight; FOB: goods), then VAT/GST on
+    customs value + duty (+ freight where the destination's VAT base includes it) (reference §3)."""
+    country = vat_country or ctx.country
+    cif = ctx.destination.valuation == "CIF"
+    charges: list[ChargeLine] = []
+    for priced in lines:
+        line = priced.line
+        customs_value = priced.value + (priced.shipping if cif else Decimal(0))
+        duty_amount = Decimal(0)
+        if duty:
+            resolved = duty_rate(ctx, outcome, priced, tariff=tariff, allow_preference=allow_preference)
+            duty_line = charge(
+                ctx,
+                "duty",
+                N_("Import duty"),
+                rate=resolved.rate,
+                base=customs_value,
+                amount=customs_value * resolved.rate / HUNDRED,
+                rule=resolved.rule,
+                dated=resolved.dated,
+                explanation=N_("Duty %(rate)s on the %(basis)s customs value of %(description)s"),
+                collected=collected,
+                estimate=resolved.estimate,
+                basis=ctx.destination.valuation,
+                description=line.description,
+                hs_code=priced.hs,
+            )
+            duty_amount = duty_line.amount
+            charges.append(duty_line)
+        if vat:
+            rate = vat_rate(ctx, outcome, country, line.tax_class)
+            freight = priced.shipping if (not cif and vat_base_adds_freight) else Decimal(0)
+            base = customs_value + duty_amount + freight
+            charges.append(
+                charge(
+                    ctx,
+                    "tax",
+                    N_("Import VAT/GST"),
+                    rate=rate.rate,
+                    base=base,
+                    amount=base * rate.rate / HUNDRED,
+                    rule=f"IMPORT-{rate.rule}",
+                    dated=rate.dated,
+                    explanation=N_(
+                        "Import VAT/GST %(rate)s on customs value, duty and transport of %(description)s"
+                    ),
+                    collected=collected,
+                    estimate=rate.estimate,
+                    description=line.description,
+                )
+            )
+    return charges
+
+
+def merge(rule: Dated, rate: Dated) -> Dated:
+    """The rule's and the rate's sources together; the weaker confidence of the two."""
+    keys = list(dict.fromkeys(k.strip() for k in f"{rule.source},{rate.source}".split(",")))
+    order = ("High", "Medium", "Low", "UNVERIFIED")
+    confidence = max(rule.confidence, rate.confidence, key=order.index)
+    return Dated(rate.effective_from, rate.effective_to, ",".join(keys), confidence, rate.note)
+
+
+def sale_vat(
+    ctx: Context,
+    outcome: Outcome,
+    lines: tuple[PricedLine, ...],
+    *,
+    rule: str,
+    dated: Dated,
+    explanation: str,
+    country: str | None = None,
+    factor: Decimal = Decimal(1),
+    **params: object,
+) -> list[ChargeLine]:
+    """VAT/GST the seller charges at checkout on the sale price including the delivery charged."""
+    charges = []
+    for priced in lines:
+        rate = vat_rate(ctx, outcome, country or ctx.country, priced.line.tax_class)
+        base = priced.value + priced.shipping
+        effective = rate.rate * factor
+        charges.append(
+            charge(
+                ctx,
+                "tax",
+                N_("VAT/GST"),
+                rate=effective,
+                base=base,
+                amount=base * effective / HUNDRED,
+                rule=f"{rule}:{rate.rule}",
+                dated=merge(dated, rate.dated),
+                explanation=explanation,
+                collected="checkout",
+                estimate=rate.estimate or dated.is_estimate,
+                description=priced.line.description,
+                country=country or ctx.country,
+                **params,
+            )
+        )
+    return charges
+
+
+def waived(line: ChargeLine, rule: str, explanation: str, **params: object) -> ChargeLine:
+    """The same line with nothing to pay, saying which minimum waived it."""
+    return replace(
+        line,
+        amount=Decimal(0),
+        rule=f"{line.rule}+{rule}",
+        explanation=explanation,
+        params={**line.params, **{k: str(v) for k, v in params.items()}},
+    )
+
+
+def with_estimate(lines: list[ChargeLine]) -> list[ChargeLine]:
+    return [replace(c, estimate=True) for c in lines]

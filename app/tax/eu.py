@@ -1,0 +1,241 @@
+"""Landed cost into the EU-27: IOSS, the EUR 3 flat duty, normal import, gifts, intra-EU OSS (pure)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.i18n.markers import N_
+from app.tax.charges import charge, import_charges, sale_vat, vat_rate, waived
+from app.tax.common import (
+    CONSUMER_KINDS,
+    HUNDRED,
+    Context,
+    Outcome,
+    PricedLine,
+    amount_text,
+    refuse_kind,
+    require_param,
+    shares,
+)
+from app.tax.model import ChargeLine, Collected, Dated, Param, QuoteError
+
+
+def intra_eu(ctx: Context) -> Outcome:
+    """Goods dispatched inside the EU: no customs. Destination VAT through OSS when the seller is
+    registered (above the EUR 10,000 EU-wide threshold, or by opting in), else the origin's VAT."""
+    origin = ctx.shipment.ship_from
+    threshold = require_param(ctx, "EU_OSS_THRESHOLD")
+    if origin == ctx.country:
+        outcome = Outcome("EU_DOMESTIC", N_("Domestic sale: %(country)s VAT charged at checkout"))
+        outcome.params["country"] = ctx.country
+        vat_country, rule = ctx.country, "EU_DOMESTIC"
+        dated = Dated(threshold.dated.effective_from, None, "S1", "High")
+        explanation = N_("Domestic VAT %(rate)s charged at checkout")
+    elif "OSS" in ctx.registrations:
+        outcome = Outcome("EU_OSS", N_("EU distance sale under OSS: %(country)s VAT charged at checkout"))
+        outcome.params["country"] = ctx.country
+        vat_country, rule, dated = ctx.country, "EU_OSS", threshold.dated
+        explanation = N_("EU OSS: VAT of the destination %(country)s, %(rate)s, charged at checkout")
+    else:
+        outcome = Outcome(
+            "EU_ORIGIN_VAT",
+            N_("EU distance sale below the %(threshold)s OSS threshold: %(origin)s VAT charged at checkout"),
+        )
+        outcome.params.update(threshold=amount_text(threshold.value, threshold.currency), origin=origin)
+        outcome.warn(
+            "oss_threshold",
+            N_("Origin VAT applies only while EU-wide distance sales stay within %(threshold)s a year"),
+            threshold=amount_text(threshold.value, threshold.currency),
+        )
+        vat_country, rule, dated = origin, "EU_ORIGIN_VAT", threshold.dated
+        explanation = N_("Distance sale below the OSS threshold: VAT of %(country)s, %(rate)s")
+    outcome.charges += sale_vat(
+        ctx, outcome, ctx.lines, rule=rule, dated=dated, explanation=explanation, country=vat_country
+    )
+    outcome.forced_incoterm = "DDP"
+    return outcome
+
+
+def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collected) -> list[ChargeLine]:
+    """EUR 3 per item, an item being the goods sharing a tariff subheading and origin (reference
+    §2b.6: 1 silk blouse + 2 wool blouses = 2 items = EUR 6)."""
+    items: dict[tuple[str, str], list[PricedLine]] = {}
+    for priced in ctx.lines:
+        if not priced.hs:
+            raise QuoteError(
+                "hs_code_required",
+                N_("An HS code is needed for %(description)s to count the EU flat-duty items"),
+                description=priced.line.description,
+            )
+        items.setdefault((priced.hs[:6], priced.line.origin), []).append(priced)
+    if any(len(hs) < 6 for hs, _ in items):
+        outcome.warn(
+            "flat_duty_item_count",
+            N_("HS codes shorter than 6 digits: the number of EUR 3 items may differ on the declaration"),
+        )
+    per_item = ctx.param_in_quote(param)
+    charges = []
+    for (hs, origin), group in sorted(items.items()):
+        charges.append(
+            charge(
+                ctx,
+                "duty",
+                N_("EU flat customs duty"),
+                rate=None,
+                base=sum((p.value for p in group), Decimal(0)),
+                amount=per_item,
+                rule="EU_FLAT_DUTY",
+                dated=param.dated,
+                explanation=N_(
+                    "EU low-value consignment: flat duty %(flat)s per item (HS %(hs_code)s, origin %(origin)s)"  # noqa: E501
+                ),
+                collected=collected,
+                flat=amount_text(param.value, param.currency),
+                hs_code=hs,
+                origin=origin,
+            )
+        )
+    return charges
+
+
+def _vat_on_import(
+    ctx: Context, outcome: Outcome, duties: list[ChargeLine], collected: Collected, standard_only: bool
+) -> list[ChargeLine]:
+    """Import VAT on goods + transport + the duty (flat duty shared over the lines by value)."""
+    duty_total = sum((d.amount for d in duties), Decimal(0))
+    duty_share = shares(duty_total, {i: p.value for i, p in enumerate(ctx.lines)}, ctx.currency)
+    charges = []
+    for i, priced in enumerate(ctx.lines):
+        tax_class = "standard" if standard_only else priced.line.tax_class
+        rate = vat_rate(ctx, outcome, ctx.country, tax_class)
+        base = priced.value + priced.shipping + duty_share[i]
+        charges.append(
+            charge(
+                ctx,
+                "tax",
+                N_("Import VAT"),
+                rate=rate.rate,
+                base=base,
+                amount=base * rate.rate / HUNDRED,
+                rule=f"EU_IMPORT_VAT:{rate.rule}",
+                dated=rate.dated,
+                explanation=N_("Import VAT %(rate)s on goods, transport and duty of %(description)s"),
+                collected=collected,
+                estimate=rate.estimate,
+                description=priced.line.description,
+            )
+        )
+    return charges
+
+
+def _national_addons(ctx: Context, outcome: Outcome) -> None:
+    """FR/RO/IT parcel charges and the EU handling fee are owed by the seller or not confirmed: they
+    are reported as warnings, never added to what the shopper pays."""
+    for country, param_id in (
+        ("FR", "FR_TPC"),
+        ("RO", "RO_LOGISTICS_TAX"),
+        ("IT", "IT_CONTRIBUTION"),
+        (None, "EU_HANDLING_FEE"),
+    ):
+        param = ctx.param(param_id)
+        if param is not None and country in (None, ctx.country):
+            outcome.warn(
+                f"addon:{param_id}",
+                N_(
+                    "%(rule)s: %(amount)s per %(unit)s may be owed on this parcel (%(confidence)s, not included)"  # noqa: E501
+                ),
+                rule=param_id,
+                amount=amount_text(param.value, param.currency),
+                unit=param.unit,
+                confidence=param.dated.confidence,
+            )
+
+
+def _de_minimum(ctx: Context, charges: list[ChargeLine]) -> list[ChargeLine]:
+    """Germany does not levy import taxes under EUR 1 (reference §2b.8)."""
+    minimum = ctx.param("DE_MIN_IMPORT_TAX") if ctx.country == "DE" else None
+    due = [c for c in charges if c.collected == "delivery"]
+    if minimum is None or not due:
+        return charges
+    if sum((c.amount for c in due), Decimal(0)) >= ctx.param_in_quote(minimum):
+        return charges
+    text = amount_text(minimum.value, minimum.currency)
+    explanation = N_("Import taxes under %(minimum)s are not levied")
+    return [
+        waived(c, "DE_MIN_IMPORT_TAX", explanation, minimum=text) if c.collected == "delivery" else c
+        for c in charges
+    ]
+
+
+def eu(ctx: Context) -> Outcome:
+    """Import into the EU (reference §2a, §2b)."""
+    if ctx.shipment.ship_from in ctx.tables.eu_members:
+        return intra_eu(ctx)
+    kind = ctx.shipment.shipment_kind
+    refuse_kind(ctx, "CBEC")
+    ioss = require_param(ctx, "EU_IOSS_THRESHOLD")
+    gift = require_param(ctx, "EU_GIFT_EXEMPTION")
+    flat = ctx.param("EU_FLAT_DUTY")
+    relief = ctx.param("EU_DUTY_RELIEF")
+    intrinsic = ctx.intrinsic_input
+    low_value = ctx.within(ioss, intrinsic)
+    collected = ctx.import_collected
+    if kind == "gift_C2C" and ctx.within(gift, intrinsic):
+        outcome = Outcome("EU_GIFT", N_("Gift between private persons up to %(threshold)s: no duty, no VAT"))
+        outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+        return outcome
+    if low_value and kind in CONSUMER_KINDS:
+        threshold = amount_text(ioss.value, ioss.currency)
+        if "IOSS" in ctx.registrations:
+            outcome = Outcome("EU_IOSS", N_("EU IOSS: goods up to %(threshold)s, VAT collected at checkout"))
+            outcome.params["threshold"] = threshold
+            outcome.forced_incoterm = "DDP"
+            outcome.charges += sale_vat(
+                ctx,
+                outcome,
+                ctx.lines,
+                rule="EU_IOSS",
+                dated=ioss.dated,
+                explanation=N_("EU IOSS: goods up to %(threshold)s, VAT %(rate)s collected at checkout"),
+                threshold=threshold,
+            )
+            if flat is not None:  # declared and paid by the seller; no VAT on it under IOSS (S15, Medium)
+                outcome.charges += _flat_duty(ctx, outcome, flat, "checkout")
+        else:
+            outcome = Outcome(
+                "EU_LOW_VALUE_IMPORT",
+                N_("EU import up to %(threshold)s without IOSS: import VAT on delivery"),
+            )
+            outcome.params["threshold"] = threshold
+            duties = _flat_duty(ctx, outcome, flat, collected) if flat is not None else []
+            # Spain requires the standard rate under the special arrangements (S23)
+            outcome.charges += duties + _vat_on_import(ctx, outcome, duties, collected, ctx.country == "ES")
+            if ctx.country == "ES":
+                outcome.warn(
+                    "es_standard_rate",
+                    N_("Spain charges the standard rate on low-value imports without IOSS"),
+                )
+            outcome.warn(
+                "carrier_fee", N_("The carrier may add a handling fee for collecting import charges")
+            )
+        _national_addons(ctx, outcome)
+        outcome.charges = _de_minimum(ctx, outcome.charges)
+        return outcome
+    if low_value and relief is not None:  # a gift over EUR 45 before 1 Jul 2026: duty relief, VAT due
+        outcome = Outcome(
+            "EU_LOW_VALUE_IMPORT", N_("EU import up to %(threshold)s: duty relief, import VAT on delivery")
+        )
+        outcome.params["threshold"] = amount_text(relief.value, relief.currency)
+        outcome.charges += _vat_on_import(ctx, outcome, [], collected, False)
+        outcome.charges = _de_minimum(ctx, outcome.charges)
+        return outcome
+    outcome = Outcome("EU_IMPORT", N_("EU import: duty on the CIF value and import VAT"))
+    if "IOSS" in ctx.registrations and not low_value:
+        outcome.warn(
+            "ioss_over_limit",
+            N_("IOSS does not apply above %(threshold)s"),
+            threshold=amount_text(ioss.value, ioss.currency),
+        )
+    outcome.charges += import_charges(ctx, outcome, ctx.lines, tariff="EU", collected=collected)
+    outcome.charges = _de_minimum(ctx, outcome.charges)
+    return outcome

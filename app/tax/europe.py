@@ -1,0 +1,165 @@
+"""Landed cost into the United Kingdom, Norway and Switzerland (pure)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.i18n.markers import N_
+from app.tax.charges import import_charges, sale_vat, waived
+from app.tax.common import (
+    CONSUMER_KINDS,
+    Context,
+    Outcome,
+    amount_text,
+    refuse_domestic,
+    refuse_kind,
+    require_param,
+)
+from app.tax.model import Dated, QuoteError
+
+# ---------------------------------------------------------------- United Kingdom
+
+
+def gb(ctx: Context) -> Outcome:
+    """Import into Great Britain (reference §2a, §2c)."""
+    kind = ctx.shipment.shipment_kind
+    refuse_kind(ctx, "CBEC")
+    refuse_domestic(ctx)
+    limit = require_param(ctx, "GB_LOW_VALUE_THRESHOLD")
+    threshold = amount_text(limit.value, limit.currency)
+    low_value = ctx.within(limit, ctx.intrinsic_input)
+    collected = ctx.import_collected
+    if kind == "gift_C2C":
+        gift = require_param(ctx, "GB_GIFT_VAT_EXEMPTION")
+        if ctx.within(gift, ctx.intrinsic_input):
+            outcome = Outcome(
+                "GB_GIFT", N_("Gift between private persons up to %(threshold)s: no VAT, no duty")
+            )
+            outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+            return outcome
+        outcome = Outcome("GB_GIFT_IMPORT", N_("Gift over %(threshold)s: import VAT on delivery"))
+        outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+        outcome.warn("gb_gift_band", N_("The UK 2.5 %% gift band is unverified and not applied"))
+        outcome.charges += import_charges(
+            ctx, outcome, ctx.lines, tariff="GB", collected=collected, duty=not low_value
+        )
+        return outcome
+    if low_value:
+        if "UK_VAT" not in ctx.registrations:
+            raise QuoteError(
+                "registration_required",
+                N_(
+                    "Goods up to %(threshold)s sent to %(country)s need the seller's %(registration)s registration"  # noqa: E501
+                ),
+                threshold=threshold,
+                country="GB",
+                registration="UK_VAT",
+            )
+        outcome = Outcome(
+            "GB_LOW_VALUE", N_("UK: consignments up to %(threshold)s, VAT charged at checkout, no duty")
+        )
+        outcome.params["threshold"] = threshold
+        outcome.forced_incoterm = "DDP"
+        outcome.charges += sale_vat(
+            ctx,
+            outcome,
+            ctx.lines,
+            rule="GB_LOW_VALUE",
+            dated=limit.dated,
+            explanation=N_("UK consignment up to %(threshold)s: VAT %(rate)s charged at checkout"),
+            threshold=threshold,
+        )
+        return outcome
+    outcome = Outcome("GB_IMPORT", N_("UK import over %(threshold)s: duty on the CIF value and import VAT"))
+    outcome.params["threshold"] = threshold
+    outcome.charges += import_charges(ctx, outcome, ctx.lines, tariff="GB", collected=collected)
+    return outcome
+
+
+# ---------------------------------------------------------------- Norway
+
+
+def no(ctx: Context) -> Outcome:
+    """Norway: VOEC for items below NOK 3,000, else VAT and duty from the first krone (reference §2a, §3)."""
+    refuse_kind(ctx, "CBEC")
+    limit = require_param(ctx, "NO_VOEC_ITEM_LIMIT")
+    threshold = amount_text(limit.value, limit.currency)
+    voec = "VOEC" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
+    under = tuple(p for p in ctx.lines if voec and ctx.within(limit, p.line.unit_value, strict=True))
+    over = tuple(p for p in ctx.lines if p not in under)
+    if under and not over:
+        outcome = Outcome("NO_VOEC", N_("Norway VOEC: items below %(threshold)s, VAT charged at checkout"))
+    elif under:
+        outcome = Outcome(
+            "NO_VOEC_MIXED", N_("Norway: VOEC items below %(threshold)s at checkout, the rest on import")
+        )
+    else:
+        outcome = Outcome("NO_IMPORT", N_("Norway: VAT and duty on import from the first krone"))
+    outcome.params["threshold"] = threshold
+    if under:
+        outcome.forced_incoterm = "DDP" if not over else None
+        outcome.charges += sale_vat(
+            ctx,
+            outcome,
+            under,
+            rule="NO_VOEC",
+            dated=limit.dated,
+            explanation=N_("Norway VOEC: item below %(threshold)s, VAT %(rate)s charged at checkout"),
+            threshold=threshold,
+        )
+    if over:
+        if ctx.shipment.shipment_kind == "gift_C2C":
+            outcome.warn("gift_rules", N_("Gift allowances are not modelled for %(country)s"), country="NO")
+        outcome.charges += import_charges(ctx, outcome, over, tariff="NO", collected=ctx.import_collected)
+        outcome.warn("carrier_fee", N_("The carrier may add a handling fee for collecting import charges"))
+    return outcome
+
+
+# ---------------------------------------------------------------- Switzerland
+
+
+def ch(ctx: Context) -> Outcome:
+    """Switzerland: registered mail-order sellers charge Swiss VAT at checkout; otherwise import VAT on
+    delivery, not levied when it is CHF 5 or less per declaration (reference §2a, §3)."""
+    refuse_kind(ctx, "CBEC")
+    minimum = require_param(ctx, "CH_MIN_TAX_AMOUNT")
+    registered = "CH_VAT" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
+    collected = "checkout" if registered else ctx.import_collected
+    for priced in ctx.lines:
+        if priced.hs and int(priced.hs[:2]) < 25 and priced.line.duty_rate is None:
+            raise QuoteError(
+                "duty_rate_unknown",
+                N_(
+                    "Swiss duty on agricultural goods (HS %(hs_code)s) is by gross weight: set the line's duty"  # noqa: E501
+                ),
+                hs_code=priced.hs,
+            )
+    if registered:
+        outcome = Outcome(
+            "CH_MAIL_ORDER", N_("Switzerland: registered seller, Swiss VAT charged at checkout")
+        )
+        outcome.forced_incoterm = "DDP"
+        duties = import_charges(ctx, outcome, ctx.lines, tariff="CH", collected="checkout", vat=False)
+        outcome.charges += duties + sale_vat(
+            ctx,
+            outcome,
+            ctx.lines,
+            rule="CH_MAIL_ORDER",
+            dated=Dated(minimum.dated.effective_from, None, "S32", "High"),
+            explanation=N_("Swiss VAT %(rate)s charged at checkout by a registered mail-order seller"),
+        )
+        return outcome
+    outcome = Outcome("CH_IMPORT", N_("Switzerland: import VAT on delivery, not levied up to %(minimum)s"))
+    outcome.params["minimum"] = amount_text(minimum.value, minimum.currency)
+    charges = import_charges(ctx, outcome, ctx.lines, tariff="CH", collected=collected)
+    vat_total = sum((c.amount for c in charges if c.kind == "tax"), Decimal(0))
+    if vat_total <= ctx.param_in_quote(minimum):
+        explanation = N_("Import VAT of %(minimum)s or less per declaration is not levied")
+        text = amount_text(minimum.value, minimum.currency)
+        charges = [
+            waived(c, "CH_MIN_TAX_AMOUNT", explanation, minimum=text) if c.kind == "tax" else c
+            for c in charges
+        ]
+    outcome.charges += charges
+    outcome.warn("carrier_fee", N_("The carrier may add a handling fee for collecting import charges"))
+    return outcome

@@ -1,0 +1,1 @@
+"""Load tests: bounded, outside the default run (marked `slow`; `make load`)."""
