@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.di import NamedDependency
+from litestar import Request
 from litestar.exceptions import HTTPException
 from litestar.params import FromQuery
 from moneyed import Money
@@ -19,7 +19,7 @@ from app.i18n.locales import DEFAULT_LOCALE, get_locale
 from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.web.market import available_currencies, make_pricer, shopper_presentment, valid_country
-from app.web.state import ShopState
+from app.web.state import ShopState, shop_of
 
 
 class ApiProblem(HTTPException):
@@ -71,11 +71,13 @@ class View:
 
 
 async def provide_view(
-    shop: NamedDependency[ShopState],
+    request: Request[Any, Any, Any],
     locale: FromQuery[str | None] = None,
     country: FromQuery[str | None] = None,
     currency: FromQuery[str | None] = None,
 ) -> View:
+    """One dependency for the whole view (a chain of providers costs a resolution step each)."""
+    shop = shop_of(request.app.state)
     catalog = await shop.catalog_cache.get()
     rates = await shop.fx_cache.get()
     return View(api_locale(locale), api_pricer(shop, catalog, rates, country, currency), catalog, shop)

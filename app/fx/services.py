@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.core.background import refresh_in_background
 from app.core.settings import Settings
 from app.fx.data import SNAPSHOT_FILE, dollar_pegs, supported_currencies
 from app.fx.providers import EcbProvider, ForexPythonProvider, FxProvider, ProviderError, SnapshotProvider
@@ -328,7 +329,9 @@ class FxCache:
     """The current rate table per process, re-read from the database at most every `ttl` seconds.
 
     Rendering never waits on a provider and never fails because of FX: if the database cannot
-    be read, the last table (or the bundled snapshot) stays in use.
+    be read, the last table (or the bundled snapshot) stays in use. Only the first read (or the
+    one after `reset()`) is waited for; later ones run in the background while requests price
+    with the table they have (under load, the one request that re-read inline waited 0.9-1.1 s).
     """
 
     def __init__(self, ttl_seconds: float = 60) -> None:
@@ -336,24 +339,27 @@ class FxCache:
         self._table: RateTable | None = None
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     async def get(self) -> RateTable:
-        table = self._table
-        if table is not None and (
-            time.monotonic() - self._loaded_at < self.ttl_seconds or self._lock.locked()
-        ):
-            return table
-        async with self._lock:
-            if self._table is None or time.monotonic() - self._loaded_at >= self.ttl_seconds:
-                try:
-                    rates = await stored_rates()
-                    self._table = make_table(FX_BASE, rates) if rates else snapshot_table()
-                except Exception:  # the database is down: keep pricing with what we have
-                    log.exception("could not read FX rates; keeping the previous table")
-                    self._table = self._table or snapshot_table()
-                self._loaded_at = time.monotonic()
+        if self._table is None:
+            await self._reload()
+        elif time.monotonic() - self._loaded_at >= self.ttl_seconds:
+            self._background = refresh_in_background(self._background, self._reload, "FX rate reload")
         assert self._table is not None
         return self._table
+
+    async def _reload(self) -> None:
+        async with self._lock:
+            if self._table is not None and time.monotonic() - self._loaded_at < self.ttl_seconds:
+                return  # another request just read it
+            try:
+                rates = await stored_rates()
+                self._table = make_table(FX_BASE, rates) if rates else snapshot_table()
+            except Exception:  # the database is down: keep pricing with what we have
+                log.exception("could not read FX rates; keeping the previous table")
+                self._table = self._table or snapshot_table()
+            self._loaded_at = time.monotonic()
 
     def peek(self) -> RateTable | None:
         """The table already in memory, without I/O (for error pages)."""
