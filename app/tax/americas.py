@@ -11,7 +11,7 @@ from app.tax.common import (
     HUNDRED,
     Context,
     Outcome,
-    amount_text,
+    param_text,
     refuse_domestic,
     refuse_kind,
     require_param,
@@ -46,7 +46,7 @@ def ca(ctx: Context) -> Outcome:
         )
     else:
         tax_limit = duty_limit = require_param(ctx, "CA_COURIER_THRESHOLD")
-    outcome.params["threshold"] = amount_text(tax_limit.value, tax_limit.currency)
+    outcome.params["threshold"] = param_text(tax_limit)
     value = ctx.intrinsic_input
     taxed, dutiable = not ctx.within(tax_limit, value), not ctx.within(duty_limit, value)
     if not taxed and not dutiable:
@@ -109,17 +109,17 @@ def us(ctx: Context) -> Outcome:
         raise QuoteError(
             "over_limit",
             N_("Over %(threshold)s a formal customs entry is needed"),
-            threshold=amount_text(formal.value, formal.currency),
+            threshold=param_text(formal),
         )
     de_minimis = ctx.param("US_DE_MINIMIS")
     gift = require_param(ctx, "US_GIFT_EXEMPTION")
     collected = ctx.import_collected
     if ctx.shipment.shipment_kind == "gift_C2C" and ctx.within(gift, value):
         outcome = Outcome("US_GIFT", N_("Bona-fide gift up to %(threshold)s: no duty"))
-        outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+        outcome.params["threshold"] = param_text(gift)
     elif de_minimis is not None and ctx.within(de_minimis, value):
         outcome = Outcome("US_DE_MINIMIS", N_("Shipment up to %(threshold)s: duty-free under de minimis"))
-        outcome.params["threshold"] = amount_text(de_minimis.value, de_minimis.currency)
+        outcome.params["threshold"] = param_text(de_minimis)
     else:
         outcome = Outcome(
             "US_DUTY", N_("United States: duty on every parcel (de minimis suspended 29 Aug 2025)")

@@ -6,19 +6,46 @@ from datetime import date
 from decimal import Decimal
 
 from app.i18n.markers import N_
-from app.tax.charges import charge, duty_rate, import_charges, sale_vat, vat_rate
+from app.tax.charges import duty_rate, import_charges, low_value_vat, rated_charge, sale_vat, vat_rate
 from app.tax.common import (
     CONSUMER_KINDS,
     HUNDRED,
     Context,
     Outcome,
     PricedLine,
-    amount_text,
+    param_text,
     refuse_domestic,
     refuse_kind,
     require_param,
 )
-from app.tax.model import QuoteError
+from app.tax.model import Param, QuoteError
+
+
+def _exempt_or_import(
+    ctx: Context,
+    limit: Param,
+    value: Decimal,
+    *,
+    exempt: Outcome,
+    imported: Outcome,
+    lines: tuple[PricedLine, ...] | None = None,
+) -> Outcome:
+    """Nothing due while `value` (shipment currency) is within `limit`; above it the lines are imported
+    normally. Either outcome states the threshold."""
+    if ctx.within(limit, value):
+        outcome = exempt
+    else:
+        outcome = imported
+        outcome.charges += import_charges(
+            ctx,
+            outcome,
+            ctx.lines if lines is None else lines,
+            tariff=ctx.country,
+            collected=ctx.import_collected,
+        )
+    outcome.params["threshold"] = param_text(limit)
+    return outcome
+
 
 # ---------------------------------------------------------------- AU, NZ, SG: vendor-collected GST
 
@@ -30,7 +57,6 @@ def _vendor_gst(ctx: Context, *, threshold_id: str, registration: str, prefix: s
     refuse_kind(ctx, "CBEC")
     refuse_domestic(ctx)
     limit = require_param(ctx, threshold_id)
-    threshold = amount_text(limit.value, limit.currency)
     low = tuple(p for p in ctx.lines if ctx.within(limit, p.line.unit_value))
     high = tuple(p for p in ctx.lines if p not in low)
     vendor = registration in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
@@ -38,18 +64,17 @@ def _vendor_gst(ctx: Context, *, threshold_id: str, registration: str, prefix: s
         outcome = Outcome(
             f"{prefix}_LVG", N_("Low-value goods up to %(threshold)s per item: GST charged at checkout")
         )
-        outcome.charges += sale_vat(
+        low_value_vat(
             ctx,
             outcome,
             low,
+            limit,
             rule=f"{prefix}_LVG",
-            dated=limit.dated,
             explanation=N_(
                 "Item up to %(threshold)s: GST %(rate)s charged at checkout by the registered seller"
             ),
-            threshold=threshold,
+            rest_imported=bool(high),
         )
-        outcome.forced_incoterm = None if high else "DDP"
     else:
         outcome = Outcome(
             f"{prefix}_LVG_EXEMPT" if low and not high else f"{prefix}_IMPORT",
@@ -63,7 +88,7 @@ def _vendor_gst(ctx: Context, *, threshold_id: str, registration: str, prefix: s
                 ),
                 registration=registration,
             )
-    outcome.params["threshold"] = threshold
+        outcome.params["threshold"] = param_text(limit)
     if high:
         outcome.charges += import_charges(
             ctx, outcome, high, tariff=ctx.country, collected=ctx.import_collected
@@ -86,38 +111,29 @@ def sg(ctx: Context) -> Outcome:
     refuse_kind(ctx, "CBEC")
     refuse_domestic(ctx)
     limit = require_param(ctx, "SG_LVG_THRESHOLD")
-    threshold = amount_text(limit.value, limit.currency)
     if "SG_OVR" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS:
         low = tuple(p for p in ctx.lines if ctx.within(limit, p.line.unit_value))
         high = tuple(p for p in ctx.lines if p not in low)
         outcome = Outcome("SG_OVR", N_("Singapore OVR: items up to %(threshold)s, GST charged at checkout"))
-        outcome.charges += sale_vat(
+        low_value_vat(
             ctx,
             outcome,
             low,
+            limit,
             rule="SG_OVR",
-            dated=limit.dated,
             explanation=N_("Singapore OVR: item up to %(threshold)s, GST %(rate)s charged at checkout"),
-            threshold=threshold,
+            rest_imported=bool(high),
         )
-        outcome.forced_incoterm = None if high else "DDP"
         if high:
             outcome.charges += import_charges(ctx, outcome, high, tariff="SG", collected=ctx.import_collected)
-    else:
-        cif = ctx.intrinsic_input + (
-            Decimal(0) if ctx.shipment.shipping_included_in_price else ctx.shipment.shipping_charged
-        )
-        if ctx.within(limit, cif):
-            outcome = Outcome(
-                "SG_RELIEF", N_("Singapore: consignment up to %(threshold)s, import GST relief")
-            )
-        else:
-            outcome = Outcome("SG_IMPORT", N_("Singapore: import GST on the CIF value over %(threshold)s"))
-            outcome.charges += import_charges(
-                ctx, outcome, ctx.lines, tariff="SG", collected=ctx.import_collected
-            )
-    outcome.params["threshold"] = threshold
-    return outcome
+        return outcome
+    return _exempt_or_import(
+        ctx,
+        limit,
+        ctx.intrinsic_input + ctx.shipping_input,  # CIF
+        exempt=Outcome("SG_RELIEF", N_("Singapore: consignment up to %(threshold)s, import GST relief")),
+        imported=Outcome("SG_IMPORT", N_("Singapore: import GST on the CIF value over %(threshold)s")),
+    )
 
 
 # ---------------------------------------------------------------- Japan, Korea
@@ -131,24 +147,26 @@ def jp(ctx: Context) -> Outcome:
     limit = require_param(ctx, "JP_EXEMPT_THRESHOLD")
     personal = ctx.shipment.shipment_kind == "personal_use"
     factor = require_param(ctx, "JP_PERSONAL_USE_FACTOR").value / HUNDRED if personal else Decimal(1)
-    shipping_input = Decimal(0) if ctx.shipment.shipping_included_in_price else ctx.shipment.shipping_charged
-    customs_value = ctx.intrinsic_input * factor + shipping_input
-    if ctx.within(limit, customs_value):
-        outcome = Outcome(
+    lines = ctx.lines
+    if factor != 1:
+        lines = tuple(PricedLine(p.line, p.input_value, p.value * factor, p.shipping) for p in lines)
+    outcome = _exempt_or_import(
+        ctx,
+        limit,
+        ctx.intrinsic_input * factor + ctx.shipping_input,  # the customs value
+        exempt=Outcome(
             "JP_SMALL_AMOUNT", N_("Japan: customs value up to %(threshold)s, duty and tax exempt")
+        ),
+        imported=Outcome("JP_IMPORT", N_("Japan: duty and consumption tax on the CIF value, on delivery")),
+        lines=lines,
+    )
+    if outcome.regime == "JP_SMALL_AMOUNT" and any(
+        p.hs[:2] in ("61", "64") or p.hs.startswith("4202") for p in ctx.lines
+    ):
+        outcome.warn(
+            "jp_designated_goods",
+            N_("Knitted garments, footwear and leather bags may be dutiable even below the threshold"),
         )
-        if any(p.hs[:2] in ("61", "64") or p.hs.startswith("4202") for p in ctx.lines):
-            outcome.warn(
-                "jp_designated_goods",
-                N_("Knitted garments, footwear and leather bags may be dutiable even below the threshold"),
-            )
-    else:
-        outcome = Outcome("JP_IMPORT", N_("Japan: duty and consumption tax on the CIF value, on delivery"))
-        lines = ctx.lines
-        if factor != 1:
-            lines = tuple(PricedLine(p.line, p.input_value, p.value * factor, p.shipping) for p in lines)
-        outcome.charges += import_charges(ctx, outcome, lines, tariff="JP", collected=ctx.import_collected)
-    outcome.params["threshold"] = amount_text(limit.value, limit.currency)
     if personal:
         outcome.warn(
             "jp_sixty_percent",
@@ -170,17 +188,15 @@ def kr(ctx: Context) -> Outcome:
     limit = require_param(
         ctx, "KR_LIST_CLEARANCE_FROM_US" if ctx.shipment.ship_from == "US" else "KR_LIST_CLEARANCE"
     )
-    if ctx.within(limit, ctx.intrinsic_input):
-        outcome = Outcome(
+    return _exempt_or_import(
+        ctx,
+        limit,
+        ctx.intrinsic_input,
+        exempt=Outcome(
             "KR_LIST_CLEARANCE", N_("Korea: personal-use goods up to %(threshold)s, no duty or VAT")
-        )
-    else:
-        outcome = Outcome("KR_IMPORT", N_("Korea: over %(threshold)s the whole shipment pays duty and VAT"))
-        outcome.charges += import_charges(
-            ctx, outcome, ctx.lines, tariff="KR", collected=ctx.import_collected
-        )
-    outcome.params["threshold"] = amount_text(limit.value, limit.currency)
-    return outcome
+        ),
+        imported=Outcome("KR_IMPORT", N_("Korea: over %(threshold)s the whole shipment pays duty and VAT")),
+    )
 
 
 # ---------------------------------------------------------------- China
@@ -199,8 +215,7 @@ def cn(ctx: Context) -> Outcome:
     limit = require_param(ctx, "CN_CBEC_TRANSACTION_LIMIT")
     factor = require_param(ctx, "CN_CBEC_TAX_FACTOR")
     annual = require_param(ctx, "CN_CBEC_ANNUAL_LIMIT")
-    shipping_input = Decimal(0) if ctx.shipment.shipping_included_in_price else ctx.shipment.shipping_charged
-    threshold = amount_text(limit.value, limit.currency)
+    threshold = param_text(limit)
     outcome = Outcome(
         "CN_CBEC", N_("China CBEC: up to %(threshold)s, tariff 0 %% and 70 %% of VAT, withheld at checkout")
     )
@@ -209,10 +224,10 @@ def cn(ctx: Context) -> Outcome:
     outcome.warn(
         "cn_annual_limit",
         N_("The shopper's annual CBEC limit of %(limit)s is not checked here"),
-        limit=amount_text(annual.value, annual.currency),
+        limit=param_text(annual),
     )
     outcome.warn("cn_consumption_tax", N_("Consumption tax (cosmetics and other CT goods) is not modelled"))
-    if ctx.within(limit, ctx.intrinsic_input + shipping_input):
+    if ctx.within(limit, ctx.intrinsic_input + ctx.shipping_input):
         outcome.charges += sale_vat(
             ctx,
             outcome,
@@ -235,36 +250,29 @@ def cn(ctx: Context) -> Outcome:
     priced = ctx.lines[0]
     resolved = duty_rate(ctx, outcome, priced, tariff="CN")
     base = priced.value + priced.shipping
-    duty = charge(
+    duty = rated_charge(
         ctx,
         "duty",
         N_("Import duty"),
-        rate=resolved.rate,
+        resolved,
         base=base,
-        amount=base * resolved.rate / HUNDRED,
-        rule=resolved.rule,
-        dated=resolved.dated,
         explanation=N_("Duty %(rate)s on %(description)s"),
         collected="checkout",
-        estimate=resolved.estimate,
         description=priced.line.description,
     )
     rate = vat_rate(ctx, outcome, "CN", priced.line.tax_class)
     vat_base = base + duty.amount
     outcome.charges += [
         duty,
-        charge(
+        rated_charge(
             ctx,
             "tax",
             N_("Import VAT"),
-            rate=rate.rate,
+            rate,
             base=vat_base,
-            amount=vat_base * rate.rate / HUNDRED,
             rule=f"CN_CBEC_FULL:{rate.rule}",
-            dated=rate.dated,
             explanation=N_("Import VAT %(rate)s on price, freight and duty"),
             collected="checkout",
-            estimate=rate.estimate,
         ),
     ]
     return outcome

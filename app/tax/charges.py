@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from app.core.money import quantize, quantize_charge
 from app.i18n.markers import N_
-from app.tax.common import HUNDRED, Context, Outcome, PricedLine, percent
-from app.tax.model import ChargeKind, ChargeLine, Collected, Dated, QuoteError
+from app.tax.common import HUNDRED, Context, Outcome, PricedLine, param_text, percent
+from app.tax.model import ChargeKind, ChargeLine, Collected, Dated, Param, QuoteError
 
 
 def charge(
@@ -51,6 +52,36 @@ class ResolvedRate:
     rule: str
     dated: Dated
     estimate: bool
+
+
+def rated_charge(
+    ctx: Context,
+    kind: ChargeKind,
+    name: str,
+    resolved: ResolvedRate,
+    *,
+    base: Decimal,
+    rule: str | None = None,
+    explanation: str,
+    collected: Collected,
+    **params: object,
+) -> ChargeLine:
+    """A charge of a resolved duty or VAT rate on `base`, dated and flagged as estimate as the rate is;
+    its rule is the rate's unless given."""
+    return charge(
+        ctx,
+        kind,
+        name,
+        rate=resolved.rate,
+        base=base,
+        amount=base * resolved.rate / HUNDRED,
+        rule=resolved.rule if rule is None else rule,
+        dated=resolved.dated,
+        explanation=explanation,
+        collected=collected,
+        estimate=resolved.estimate,
+        **params,
+    )
 
 
 def vat_rate(
@@ -148,18 +179,14 @@ def import_charges(
         duty_amount = Decimal(0)
         if duty:
             resolved = duty_rate(ctx, outcome, priced, tariff=tariff, allow_preference=allow_preference)
-            duty_line = charge(
+            duty_line = rated_charge(
                 ctx,
                 "duty",
                 N_("Import duty"),
-                rate=resolved.rate,
+                resolved,
                 base=customs_value,
-                amount=customs_value * resolved.rate / HUNDRED,
-                rule=resolved.rule,
-                dated=resolved.dated,
                 explanation=N_("Duty %(rate)s on the %(basis)s customs value of %(description)s"),
                 collected=collected,
-                estimate=resolved.estimate,
                 basis=ctx.destination.valuation,
                 description=line.description,
                 hs_code=priced.hs,
@@ -171,20 +198,17 @@ def import_charges(
             freight = priced.shipping if (not cif and vat_base_adds_freight) else Decimal(0)
             base = customs_value + duty_amount + freight
             charges.append(
-                charge(
+                rated_charge(
                     ctx,
                     "tax",
                     N_("Import VAT/GST"),
-                    rate=rate.rate,
+                    rate,
                     base=base,
-                    amount=base * rate.rate / HUNDRED,
                     rule=f"IMPORT-{rate.rule}",
-                    dated=rate.dated,
                     explanation=N_(
                         "Import VAT/GST %(rate)s on customs value, duty and transport of %(description)s"
                     ),
                     collected=collected,
-                    estimate=rate.estimate,
                     description=line.description,
                 )
             )
@@ -238,15 +262,56 @@ def sale_vat(
     return charges
 
 
-def waived(line: ChargeLine, rule: str, explanation: str, **params: object) -> ChargeLine:
-    """The same line with nothing to pay, saying which minimum waived it."""
-    return replace(
-        line,
-        amount=Decimal(0),
-        rule=f"{line.rule}+{rule}",
-        explanation=explanation,
-        params={**line.params, **{k: str(v) for k, v in params.items()}},
+def low_value_vat(
+    ctx: Context,
+    outcome: Outcome,
+    lines: tuple[PricedLine, ...],
+    limit: Param,
+    *,
+    rule: str,
+    explanation: str,
+    rest_imported: bool = False,
+) -> None:
+    """Goods within a low-value scheme's limit (IOSS, VOEC, LVG, OVR, ...): the registered seller
+    charges VAT/GST at checkout, the outcome and each line stating the threshold. The regime forces
+    DDP unless the rest of the shipment is imported normally."""
+    threshold = param_text(limit)
+    outcome.params["threshold"] = threshold
+    outcome.forced_incoterm = None if rest_imported else "DDP"
+    outcome.charges += sale_vat(
+        ctx, outcome, lines, rule=rule, dated=limit.dated, explanation=explanation, threshold=threshold
     )
+
+
+def waive_under_minimum(
+    ctx: Context,
+    charges: list[ChargeLine],
+    minimum: Param,
+    explanation: str,
+    *,
+    applies: Callable[[ChargeLine], bool],
+    inclusive: bool,
+) -> list[ChargeLine]:
+    """A minimum-amount rule: when the charges it `applies` to total less than `minimum` (or exactly
+    it, when `inclusive`), they stay on the quote with nothing to pay, saying which minimum waived them
+    (`explanation` takes %(minimum)s)."""
+    total = sum((c.amount for c in charges if applies(c)), Decimal(0))
+    limit = ctx.param_in_quote(minimum)
+    if total > limit or (total == limit and not inclusive):
+        return charges
+    text = param_text(minimum)
+    return [
+        replace(
+            c,
+            amount=Decimal(0),
+            rule=f"{c.rule}+{minimum.id}",
+            explanation=explanation,
+            params={**c.params, "minimum": text},
+        )
+        if applies(c)
+        else c
+        for c in charges
+    ]
 
 
 def with_estimate(lines: list[ChargeLine]) -> list[ChargeLine]:

@@ -74,6 +74,11 @@ class Context:
         includes delivery counts whole (reference §2b.2)."""
         return sum((p.input_value for p in self.lines), Decimal(0))
 
+    @property
+    def shipping_input(self) -> Decimal:
+        """Separately charged shipping in the shipment currency (0 when the prices include it)."""
+        return Decimal(0) if self.shipment.shipping_included_in_price else self.shipment.shipping_charged
+
     def cross(self, source: str, target: str) -> Decimal:
         if source == target:
             return Decimal(1)
@@ -119,6 +124,10 @@ class Outcome:
         if warning not in self.warnings:
             self.warnings.append(warning)
 
+    def warn_carrier_fee(self) -> None:
+        """Import charges collected on delivery: the carrier may charge for collecting them."""
+        self.warn("carrier_fee", N_("The carrier may add a handling fee for collecting import charges"))
+
 
 def percent(rate: Decimal) -> str:
     return f"{rate.normalize():f}%"
@@ -126,6 +135,11 @@ def percent(rate: Decimal) -> str:
 
 def amount_text(value: Decimal, currency: str) -> str:
     return f"{currency} {value.normalize():f}"
+
+
+def param_text(param: Param) -> str:
+    """A threshold, fee or limit as shown in messages: "EUR 150"."""
+    return amount_text(param.value, param.currency)
 
 
 def shares(total: Decimal, weights: Mapping[int, Decimal], currency: str) -> dict[int, Decimal]:

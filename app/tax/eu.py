@@ -5,14 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.i18n.markers import N_
-from app.tax.charges import charge, import_charges, sale_vat, vat_rate, waived
+from app.tax.charges import (
+    charge,
+    import_charges,
+    low_value_vat,
+    rated_charge,
+    sale_vat,
+    vat_rate,
+    waive_under_minimum,
+)
 from app.tax.common import (
     CONSUMER_KINDS,
-    HUNDRED,
     Context,
     Outcome,
     PricedLine,
-    amount_text,
+    param_text,
     refuse_kind,
     require_param,
     shares,
@@ -41,11 +48,11 @@ def intra_eu(ctx: Context) -> Outcome:
             "EU_ORIGIN_VAT",
             N_("EU distance sale below the %(threshold)s OSS threshold: %(origin)s VAT charged at checkout"),
         )
-        outcome.params.update(threshold=amount_text(threshold.value, threshold.currency), origin=origin)
+        outcome.params.update(threshold=param_text(threshold), origin=origin)
         outcome.warn(
             "oss_threshold",
             N_("Origin VAT applies only while EU-wide distance sales stay within %(threshold)s a year"),
-            threshold=amount_text(threshold.value, threshold.currency),
+            threshold=param_text(threshold),
         )
         vat_country, rule, dated = origin, "EU_ORIGIN_VAT", threshold.dated
         explanation = N_("Distance sale below the OSS threshold: VAT of %(country)s, %(rate)s")
@@ -90,7 +97,7 @@ def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collecte
                     "EU low-value consignment: flat duty %(flat)s per item (HS %(hs_code)s, origin %(origin)s)"  # noqa: E501
                 ),
                 collected=collected,
-                flat=amount_text(param.value, param.currency),
+                flat=param_text(param),
                 hs_code=hs,
                 origin=origin,
             )
@@ -110,18 +117,15 @@ def _vat_on_import(
         rate = vat_rate(ctx, outcome, ctx.country, tax_class)
         base = priced.value + priced.shipping + duty_share[i]
         charges.append(
-            charge(
+            rated_charge(
                 ctx,
                 "tax",
                 N_("Import VAT"),
-                rate=rate.rate,
+                rate,
                 base=base,
-                amount=base * rate.rate / HUNDRED,
                 rule=f"EU_IMPORT_VAT:{rate.rule}",
-                dated=rate.dated,
                 explanation=N_("Import VAT %(rate)s on goods, transport and duty of %(description)s"),
                 collected=collected,
-                estimate=rate.estimate,
                 description=priced.line.description,
             )
         )
@@ -145,8 +149,8 @@ def _national_addons(ctx: Context, outcome: Outcome) -> None:
                     "%(rule)s: %(amount)s per %(unit)s may be owed on this parcel (%(confidence)s, not included)"  # noqa: E501
                 ),
                 rule=param_id,
-                amount=amount_text(param.value, param.currency),
-                unit=param.unit,
+                amount=param_text(param),
+                unit=param.unit.removeprefix("per_"),  # "per_item" -> "EUR 2 per item"
                 confidence=param.dated.confidence,
             )
 
@@ -154,17 +158,16 @@ def _national_addons(ctx: Context, outcome: Outcome) -> None:
 def _de_minimum(ctx: Context, charges: list[ChargeLine]) -> list[ChargeLine]:
     """Germany does not levy import taxes under EUR 1 (reference §2b.8)."""
     minimum = ctx.param("DE_MIN_IMPORT_TAX") if ctx.country == "DE" else None
-    due = [c for c in charges if c.collected == "delivery"]
-    if minimum is None or not due:
+    if minimum is None or not any(c.collected == "delivery" for c in charges):
         return charges
-    if sum((c.amount for c in due), Decimal(0)) >= ctx.param_in_quote(minimum):
-        return charges
-    text = amount_text(minimum.value, minimum.currency)
-    explanation = N_("Import taxes under %(minimum)s are not levied")
-    return [
-        waived(c, "DE_MIN_IMPORT_TAX", explanation, minimum=text) if c.collected == "delivery" else c
-        for c in charges
-    ]
+    return waive_under_minimum(
+        ctx,
+        charges,
+        minimum,
+        N_("Import taxes under %(minimum)s are not levied"),
+        applies=lambda c: c.collected == "delivery",
+        inclusive=False,
+    )
 
 
 def eu(ctx: Context) -> Outcome:
@@ -182,22 +185,19 @@ def eu(ctx: Context) -> Outcome:
     collected = ctx.import_collected
     if kind == "gift_C2C" and ctx.within(gift, intrinsic):
         outcome = Outcome("EU_GIFT", N_("Gift between private persons up to %(threshold)s: no duty, no VAT"))
-        outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+        outcome.params["threshold"] = param_text(gift)
         return outcome
     if low_value and kind in CONSUMER_KINDS:
-        threshold = amount_text(ioss.value, ioss.currency)
+        threshold = param_text(ioss)
         if "IOSS" in ctx.registrations:
             outcome = Outcome("EU_IOSS", N_("EU IOSS: goods up to %(threshold)s, VAT collected at checkout"))
-            outcome.params["threshold"] = threshold
-            outcome.forced_incoterm = "DDP"
-            outcome.charges += sale_vat(
+            low_value_vat(
                 ctx,
                 outcome,
                 ctx.lines,
+                ioss,
                 rule="EU_IOSS",
-                dated=ioss.dated,
                 explanation=N_("EU IOSS: goods up to %(threshold)s, VAT %(rate)s collected at checkout"),
-                threshold=threshold,
             )
             if flat is not None:  # declared and paid by the seller; no VAT on it under IOSS (S15, Medium)
                 outcome.charges += _flat_duty(ctx, outcome, flat, "checkout")
@@ -215,9 +215,7 @@ def eu(ctx: Context) -> Outcome:
                     "es_standard_rate",
                     N_("Spain charges the standard rate on low-value imports without IOSS"),
                 )
-            outcome.warn(
-                "carrier_fee", N_("The carrier may add a handling fee for collecting import charges")
-            )
+            outcome.warn_carrier_fee()
         _national_addons(ctx, outcome)
         outcome.charges = _de_minimum(ctx, outcome.charges)
         return outcome
@@ -225,7 +223,7 @@ def eu(ctx: Context) -> Outcome:
         outcome = Outcome(
             "EU_LOW_VALUE_IMPORT", N_("EU import up to %(threshold)s: duty relief, import VAT on delivery")
         )
-        outcome.params["threshold"] = amount_text(relief.value, relief.currency)
+        outcome.params["threshold"] = param_text(relief)
         outcome.charges += _vat_on_import(ctx, outcome, [], collected, False)
         outcome.charges = _de_minimum(ctx, outcome.charges)
         return outcome
@@ -234,7 +232,7 @@ def eu(ctx: Context) -> Outcome:
         outcome.warn(
             "ioss_over_limit",
             N_("IOSS does not apply above %(threshold)s"),
-            threshold=amount_text(ioss.value, ioss.currency),
+            threshold=param_text(ioss),
         )
     outcome.charges += import_charges(ctx, outcome, ctx.lines, tariff="EU", collected=collected)
     outcome.charges = _de_minimum(ctx, outcome.charges)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from app.i18n.markers import N_
-from app.tax.charges import import_charges, sale_vat, waived
+from app.tax.charges import import_charges, low_value_vat, sale_vat, waive_under_minimum
 from app.tax.common import (
     CONSUMER_KINDS,
     Context,
     Outcome,
-    amount_text,
+    param_text,
     refuse_domestic,
     refuse_kind,
     require_param,
@@ -26,7 +24,7 @@ def gb(ctx: Context) -> Outcome:
     refuse_kind(ctx, "CBEC")
     refuse_domestic(ctx)
     limit = require_param(ctx, "GB_LOW_VALUE_THRESHOLD")
-    threshold = amount_text(limit.value, limit.currency)
+    threshold = param_text(limit)
     low_value = ctx.within(limit, ctx.intrinsic_input)
     collected = ctx.import_collected
     if kind == "gift_C2C":
@@ -35,10 +33,10 @@ def gb(ctx: Context) -> Outcome:
             outcome = Outcome(
                 "GB_GIFT", N_("Gift between private persons up to %(threshold)s: no VAT, no duty")
             )
-            outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+            outcome.params["threshold"] = param_text(gift)
             return outcome
         outcome = Outcome("GB_GIFT_IMPORT", N_("Gift over %(threshold)s: import VAT on delivery"))
-        outcome.params["threshold"] = amount_text(gift.value, gift.currency)
+        outcome.params["threshold"] = param_text(gift)
         outcome.warn("gb_gift_band", N_("The UK 2.5 %% gift band is unverified and not applied"))
         outcome.charges += import_charges(
             ctx, outcome, ctx.lines, tariff="GB", collected=collected, duty=not low_value
@@ -58,16 +56,13 @@ def gb(ctx: Context) -> Outcome:
         outcome = Outcome(
             "GB_LOW_VALUE", N_("UK: consignments up to %(threshold)s, VAT charged at checkout, no duty")
         )
-        outcome.params["threshold"] = threshold
-        outcome.forced_incoterm = "DDP"
-        outcome.charges += sale_vat(
+        low_value_vat(
             ctx,
             outcome,
             ctx.lines,
+            limit,
             rule="GB_LOW_VALUE",
-            dated=limit.dated,
             explanation=N_("UK consignment up to %(threshold)s: VAT %(rate)s charged at checkout"),
-            threshold=threshold,
         )
         return outcome
     outcome = Outcome("GB_IMPORT", N_("UK import over %(threshold)s: duty on the CIF value and import VAT"))
@@ -83,7 +78,7 @@ def no(ctx: Context) -> Outcome:
     """Norway: VOEC for items below NOK 3,000, else VAT and duty from the first krone (reference §2a, §3)."""
     refuse_kind(ctx, "CBEC")
     limit = require_param(ctx, "NO_VOEC_ITEM_LIMIT")
-    threshold = amount_text(limit.value, limit.currency)
+    threshold = param_text(limit)
     voec = "VOEC" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
     under = tuple(p for p in ctx.lines if voec and ctx.within(limit, p.line.unit_value, strict=True))
     over = tuple(p for p in ctx.lines if p not in under)
@@ -97,21 +92,20 @@ def no(ctx: Context) -> Outcome:
         outcome = Outcome("NO_IMPORT", N_("Norway: VAT and duty on import from the first krone"))
     outcome.params["threshold"] = threshold
     if under:
-        outcome.forced_incoterm = "DDP" if not over else None
-        outcome.charges += sale_vat(
+        low_value_vat(
             ctx,
             outcome,
             under,
+            limit,
             rule="NO_VOEC",
-            dated=limit.dated,
             explanation=N_("Norway VOEC: item below %(threshold)s, VAT %(rate)s charged at checkout"),
-            threshold=threshold,
+            rest_imported=bool(over),
         )
     if over:
         if ctx.shipment.shipment_kind == "gift_C2C":
             outcome.warn("gift_rules", N_("Gift allowances are not modelled for %(country)s"), country="NO")
         outcome.charges += import_charges(ctx, outcome, over, tariff="NO", collected=ctx.import_collected)
-        outcome.warn("carrier_fee", N_("The carrier may add a handling fee for collecting import charges"))
+        outcome.warn_carrier_fee()
     return outcome
 
 
@@ -150,16 +144,15 @@ def ch(ctx: Context) -> Outcome:
         )
         return outcome
     outcome = Outcome("CH_IMPORT", N_("Switzerland: import VAT on delivery, not levied up to %(minimum)s"))
-    outcome.params["minimum"] = amount_text(minimum.value, minimum.currency)
+    outcome.params["minimum"] = param_text(minimum)
     charges = import_charges(ctx, outcome, ctx.lines, tariff="CH", collected=collected)
-    vat_total = sum((c.amount for c in charges if c.kind == "tax"), Decimal(0))
-    if vat_total <= ctx.param_in_quote(minimum):
-        explanation = N_("Import VAT of %(minimum)s or less per declaration is not levied")
-        text = amount_text(minimum.value, minimum.currency)
-        charges = [
-            waived(c, "CH_MIN_TAX_AMOUNT", explanation, minimum=text) if c.kind == "tax" else c
-            for c in charges
-        ]
-    outcome.charges += charges
-    outcome.warn("carrier_fee", N_("The carrier may add a handling fee for collecting import charges"))
+    outcome.charges += waive_under_minimum(
+        ctx,
+        charges,
+        minimum,
+        N_("Import VAT of %(minimum)s or less per declaration is not levied"),
+        applies=lambda c: c.kind == "tax",
+        inclusive=True,
+    )
+    outcome.warn_carrier_fee()
     return outcome

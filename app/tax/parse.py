@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from app.tax.model import (
     CONFIDENCES,
@@ -26,10 +26,6 @@ REGIMES = ("EU", "GB", "NO", "CH", "AU", "NZ", "SG", "CA", "US", "JP", "KR", "CN
 VALUATIONS = ("CIF", "FOB")
 
 T = TypeVar("T")
-
-
-def _where(table: str, index: int) -> str:
-    return f"{table}[{index}]"
 
 
 def _require(row: Mapping[str, Any], where: str, *names: str) -> None:
@@ -94,11 +90,36 @@ def check_no_overlap(
                 )
 
 
-def _rows(data: Mapping[str, Any], file: str, table: str) -> Sequence[Mapping[str, Any]]:
-    rows = data.get(table)
-    if not isinstance(rows, list) or not rows:
+class _DatedRow(Protocol):
+    @property
+    def dated(self) -> Dated: ...
+
+
+R = TypeVar("R", bound=_DatedRow)
+
+
+def _parse_table(
+    document: Mapping[str, Any],
+    file: str,
+    table: str,
+    required: Sequence[str],
+    build: Callable[[Mapping[str, Any], str], R],
+    key: Callable[[R], Hashable],
+    *,
+    optional: bool = False,
+) -> list[R]:
+    """The rows of `table` in one file: each checked for its required fields and built (errors name
+    the row), then no two with the same key may overlap in time. Only an optional table may be empty."""
+    rows = document.get(table, ())
+    if not optional and (not isinstance(rows, list) or not rows):
         raise ValueError(f"{file}: expected a non-empty array `{table}`")
-    return rows
+    built = []
+    for i, row in enumerate(rows):
+        where = f"{table}[{i}]"
+        _require(row, where, *required)
+        built.append(build(row, where))
+    check_no_overlap(built, key, lambda r: r.dated, file)
+    return built
 
 
 def _country(value: object, where: str) -> str:
@@ -121,102 +142,105 @@ def parse_tables(files: Mapping[str, Mapping[str, Any]]) -> TaxTables:
     eu_members = frozenset(_country(c, "destinations.eu_members") for c in dest_file.get("eu_members", ()))
     if len(eu_members) != 27:
         raise ValueError(f"destinations.toml: eu_members has {len(eu_members)} countries, expected 27")
-    destinations = []
-    for i, row in enumerate(_rows(dest_file, "destinations.toml", "destination")):
-        where = _where("destination", i)
-        _require(row, where, "country", "currency", "regime", "valuation")
+
+    def destination(row: Mapping[str, Any], where: str) -> Destination:
         if row["regime"] not in REGIMES or row["valuation"] not in VALUATIONS:
             raise ValueError(f"{where}: unknown regime {row['regime']!r} or valuation {row['valuation']!r}")
-        destinations.append(
-            Destination(
-                _country(row["country"], where),
-                str(row["currency"]),
-                str(row["regime"]),
-                str(row["valuation"]),
-                _dated(row, where, sources),
-            )
+        return Destination(
+            _country(row["country"], where),
+            str(row["currency"]),
+            str(row["regime"]),
+            str(row["valuation"]),
+            _dated(row, where, sources),
         )
-    check_no_overlap(destinations, lambda d: d.country, lambda d: d.dated, "destinations.toml")
 
-    vat_rates = []
-    for i, row in enumerate(_rows(files["vat_rates"], "vat_rates.toml", "rate")):
-        where = _where("rate", i)
-        _require(row, where, "country", "key", "rate")
-        vat_rates.append(
-            VatRate(
-                _country(row["country"], where),
-                str(row.get("region", "")),
-                str(row["key"]),
-                _decimal(row["rate"], where, "rate"),
-                _dated(row, where, sources),
-            )
-        )
-    check_no_overlap(vat_rates, lambda r: (r.country, r.region, r.key), lambda r: r.dated, "vat_rates.toml")
+    destinations = _parse_table(
+        dest_file,
+        "destinations.toml",
+        "destination",
+        ("country", "currency", "regime", "valuation"),
+        destination,
+        key=lambda d: d.country,
+    )
 
-    tax_classes = []
-    for i, row in enumerate(_rows(files["tax_classes"], "tax_classes.toml", "class")):
-        where = _where("class", i)
-        _require(row, where, "country", "tax_class", "rate_key")
-        tax_classes.append(
-            TaxClassRow(
-                _country(row["country"], where),
-                str(row["tax_class"]),
-                str(row["rate_key"]),
-                _dated(row, where, sources),
-            )
-        )
-    check_no_overlap(tax_classes, lambda r: (r.country, r.tax_class), lambda r: r.dated, "tax_classes.toml")
+    vat_rates = _parse_table(
+        files["vat_rates"],
+        "vat_rates.toml",
+        "rate",
+        ("country", "key", "rate"),
+        lambda row, where: VatRate(
+            _country(row["country"], where),
+            str(row.get("region", "")),
+            str(row["key"]),
+            _decimal(row["rate"], where, "rate"),
+            _dated(row, where, sources),
+        ),
+        key=lambda r: (r.country, r.region, r.key),
+    )
+
+    tax_classes = _parse_table(
+        files["tax_classes"],
+        "tax_classes.toml",
+        "class",
+        ("country", "tax_class", "rate_key"),
+        lambda row, where: TaxClassRow(
+            _country(row["country"], where),
+            str(row["tax_class"]),
+            str(row["rate_key"]),
+            _dated(row, where, sources),
+        ),
+        key=lambda r: (r.country, r.tax_class),
+    )
     for mapped in tax_classes:  # a class must point at a rate that exists at some time
         if not any(r.country == mapped.country and r.key == mapped.rate_key for r in vat_rates):
             raise ValueError(
                 f"tax_classes.toml: {mapped.country}/{mapped.tax_class} -> unknown rate {mapped.rate_key}"
             )
 
-    params = []
-    for i, row in enumerate(_rows(files["regimes"], "regimes.toml", "param")):
-        where = _where("param", i)
-        _require(row, where, "id", "value", "unit")
-        params.append(
-            Param(
-                str(row["id"]),
-                _decimal(row["value"], where, "value"),
-                str(row.get("currency", "")),
-                str(row["unit"]),
-                _dated(row, where, sources),
-            )
-        )
-    check_no_overlap(params, lambda p: p.id, lambda p: p.dated, "regimes.toml")
+    params = _parse_table(
+        files["regimes"],
+        "regimes.toml",
+        "param",
+        ("id", "value", "unit"),
+        lambda row, where: Param(
+            str(row["id"]),
+            _decimal(row["value"], where, "value"),
+            str(row.get("currency", "")),
+            str(row["unit"]),
+            _dated(row, where, sources),
+        ),
+        key=lambda p: p.id,
+    )
 
-    duties = []
-    for i, row in enumerate(_rows(files["duties"], "duties.toml", "duty")):
-        where = _where("duty", i)
-        _require(row, where, "destination", "rate")
+    def duty(row: Mapping[str, Any], where: str) -> DutyRow:
         if "hs" not in row:
             raise ValueError(f"{where}: missing field(s) hs")
         hs = str(row["hs"])  # "" is the destination's catch-all
         if not (hs == "" or hs.isdigit() or (hs.count("-") == 1 and all(p.isdigit() for p in hs.split("-")))):
             raise ValueError(f"{where}: hs {hs!r} must be digits or a chapter range like 25-97")
-        duties.append(
-            DutyRow(
-                str(row["destination"]), hs, _decimal(row["rate"], where, "rate"), _dated(row, where, sources)
-            )
+        return DutyRow(
+            str(row["destination"]), hs, _decimal(row["rate"], where, "rate"), _dated(row, where, sources)
         )
-    check_no_overlap(duties, lambda d: (d.destination, d.hs), lambda d: d.dated, "duties.toml")
 
-    preferences = []
-    for i, row in enumerate(files["duties"].get("preference", ())):
-        where = _where("preference", i)
-        _require(row, where, "id", "destination", "origins", "rate")
-        preferences.append(
-            Preference(
-                str(row["id"]),
-                str(row["destination"]),
-                frozenset(_country(c, where) for c in row["origins"]),
-                _decimal(row["rate"], where, "rate"),
-                _dated(row, where, sources),
-            )
-        )
-    check_no_overlap(preferences, lambda p: (p.id, p.destination), lambda p: p.dated, "duties.toml")
+    duties = _parse_table(
+        files["duties"], "duties.toml", "duty", ("destination", "rate"), duty, lambda d: (d.destination, d.hs)
+    )
+
+    preferences = _parse_table(
+        files["duties"],
+        "duties.toml",
+        "preference",
+        ("id", "destination", "origins", "rate"),
+        lambda row, where: Preference(
+            str(row["id"]),
+            str(row["destination"]),
+            frozenset(_country(c, where) for c in row["origins"]),
+            _decimal(row["rate"], where, "rate"),
+            _dated(row, where, sources),
+        ),
+        key=lambda p: (p.id, p.destination),
+        optional=True,
+    )
 
     return TaxTables(
         sources=sources,

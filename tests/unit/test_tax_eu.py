@@ -213,6 +213,8 @@ def test_french_parcel_charge_is_a_warning_not_a_charge() -> None:
     result = quote(shipment("FR", registrations=["IOSS"], on="2026-03-01"))
     assert "addon:FR_TPC" in {w.code for w in result.warnings}
     assert result.fees == ()
+    (warning,) = [w for w in result.warnings if w.code == "addon:FR_TPC"]
+    assert (warning.message % warning.params).startswith("FR_TPC: EUR 2 per item may be owed")
 
 
 # ---------------------------------------------------------------- errors
