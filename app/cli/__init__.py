@@ -1,7 +1,7 @@
 """`storefront`: the one command-line entry point for operators.
 
 Thin commands over the services: each parses its arguments, calls a service and prints. One
-module per group (`setup`: init, migrate, serve; `orders`, `fx`, `prices`, `i18n`); a new
+module per group (`setup`: init, migrate, serve; `orders`, `fx`, `prices`, `i18n`, `quote`); a new
 command goes into its group's module, a new group into its own module registered below.
 """
 
@@ -14,6 +14,7 @@ from app.cli.fx import fx
 from app.cli.i18n import i18n
 from app.cli.orders import orders
 from app.cli.prices import prices
+from app.cli.quote import quote
 from app.cli.setup import init, migrate, serve
 
 __all__ = ["console", "main", "run"]
@@ -24,5 +25,5 @@ def main() -> None:
     """Run and operate the storefront."""
 
 
-for command in (init, migrate, serve, orders, fx, prices, i18n):
+for command in (init, migrate, serve, orders, fx, prices, i18n, quote):
     main.add_command(command)

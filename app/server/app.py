@@ -23,6 +23,7 @@ from piccolo.engine.postgres import PostgresEngine
 from app.api import cart as cart_api
 from app.api import catalog as catalog_api
 from app.api import checkout as checkout_api
+from app.api import quotes as quotes_api
 from app.cart import controllers as cart_pages
 from app.catalog import controllers as catalog_pages
 from app.checkout import controllers as checkout_pages
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             catalog_api.router,
             cart_api.router,
             checkout_api.router,
+            quotes_api.router,
         ],
         state=State({"settings": settings}),
         dependencies=APP_DEPENDENCIES,

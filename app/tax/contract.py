@@ -101,7 +101,7 @@ def _charge(line: ChargeLine, translate: Translate | None) -> dict[str, Any]:
     return {
         "kind": line.kind,
         "name": translate(line.name) if translate else line.name,
-        "rate": None if line.rate is None else str(line.rate.normalize()),
+        "rate": None if line.rate is None else format(line.rate.normalize(), "f"),  # "20", not "2E+1"
         "base": str(line.base),
         "amount": str(line.amount),
         "rule": line.rule,

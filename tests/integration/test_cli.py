@@ -22,7 +22,7 @@ runner = CliRunner()
 
 # Every command and option of the README's `storefront` table.
 README_COMMANDS = {
-    (): ["init", "migrate", "serve", "orders", "i18n", "fx", "prices"],
+    (): ["init", "migrate", "serve", "orders", "i18n", "fx", "prices", "quote"],
     ("init",): ["--no-demo"],
     ("serve",): ["--host", "--port", "--workers", "--reload"],
     ("orders",): ["list", "show", "mark-paid", "ship", "deliver", "cancel", "refund", "expire-unpaid"],
