@@ -85,6 +85,11 @@ def run_wrk(
     out, err = process.communicate()
     if process.returncode:
         raise RuntimeError(f"wrk failed: {err}")
+    return wrk_figures(url, out)
+
+
+def wrk_figures(url: str, out: str) -> tuple[float, float, float]:
+    """(req/s, p50 ms, p99 ms) from wrk --latency output; any error response fails the run."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def percentile(p: str) -> float:

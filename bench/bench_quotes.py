@@ -25,7 +25,6 @@ import io
 import json
 import os
 import pstats
-import re
 import shutil
 import statistics
 import subprocess
@@ -48,6 +47,7 @@ from app.tax.data import tax_tables  # noqa: E402
 from app.tax.model import Shipment  # noqa: E402
 from app.tax.rules import quote_landed_cost  # noqa: E402
 from app.tax.services import quote_json  # noqa: E402
+from bench.bench_pages import wrk_figures  # noqa: E402
 
 TARGET_PER_SECOND = 20_000
 
@@ -394,16 +394,7 @@ def run_wrk(
         text=True,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def percentile(p: str) -> float:
-        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"{url}: {errors.group(1)} error responses")
-    return rps, percentile("50"), percentile("99")
+    return wrk_figures(url, out)
 
 
 def http(

@@ -79,13 +79,17 @@ class CheckoutQuote:
     settlement_total: Money
     line_settlements: tuple[int, ...]  # minor units per cart line, summing to settlement_subtotal
     fx: FxDisclosure | None  # None when charged in the shop's own currency
-    stale_currency: str | None  # the currency refused because its rate is too old
     pricer: Pricer  # the one that priced this quote (the base-currency one after a stale refusal)
     version: str
 
     @property
     def currency(self) -> str:
         return self.total.currency.code
+
+    @property
+    def stale_currency(self) -> str | None:
+        """The currency refused because its rate is too old (then the quote is in the base currency)."""
+        return self.pricer.presentment.stale_currency
 
     @property
     def subtotal(self) -> Money:
@@ -208,7 +212,6 @@ def calculate_checkout(data: CheckoutInput) -> CheckoutQuote:
         settlement_total=s_total,
         line_settlements=line_settlements,
         fx=fx,
-        stale_currency=pricer.presentment.stale_currency,
         pricer=pricer,
         version=version,
     )

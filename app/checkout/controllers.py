@@ -24,6 +24,7 @@ from app.checkout.calculations import DEFAULT_METHOD, CheckoutQuote, calculate_c
 from app.checkout.fetch import fetch_checkout
 from app.checkout.rules import first_errors, validate_checkout
 from app.checkout.services import (
+    NOT_SHIPPED_HERE,
     PRICES_CHANGED,
     CheckoutError,
     CheckoutRequest,
@@ -46,7 +47,6 @@ from app.web.pages import PageMeta, PageRequest, base_url, render_page
 LIKELY_COUNTRY = {"en": "US", "de": "DE", "fr": "FR", "es": "ES", "ja": "JP", "zh-hans": "CN", "ar": "AE"}
 CHECKOUT_KEY = re.compile(r"^[0-9a-f]{32}$")
 SHIPPING_CHANGED = N_("Your shipping choice changed the total. Check it, then place your order.")
-NOT_SHIPPED_HERE = N_("Choose a shipping method available for your country.")
 
 
 def destination(raw: str | None, locale: str, home_country: str) -> str:

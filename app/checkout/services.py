@@ -25,6 +25,7 @@ from app.orders.tables import Order, OrderLine
 from app.payments.providers import Outcome, PaymentProvider
 from app.payments.services import Applied, apply_payment_event, create_payment
 
+NOT_SHIPPED_HERE = N_("Choose a shipping method available for your country.")
 PRICES_CHANGED = N_("Prices were updated while you were checking out. Please check the new total.")
 
 
@@ -62,7 +63,7 @@ def check_quote(quote: CheckoutQuote, request: CheckoutRequest, line_count: int)
             N_("Some items in your cart are no longer sold. Review your cart."), code="cart_changed"
         )
     if quote.method is None:
-        raise CheckoutError(N_("Choose a shipping method available for your country."), code="shipping")
+        raise CheckoutError(NOT_SHIPPED_HERE, code="shipping")
     if (request.expected_version is not None and request.expected_version != quote.version) or (
         request.expected_total is not None and request.expected_total != quote.total
     ):
