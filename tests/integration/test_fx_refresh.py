@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -169,6 +170,10 @@ async def test_scheduled_refresh_runs_in_the_background(server: FxServer) -> Non
             await asyncio.sleep(0.05)
     finally:
         task.cancel()
+        # Wait for the cancellation to land: a task cut off mid-query and left running breaks
+        # the connection under the next test (asyncpg: "unexpected connection_lost()").
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     assert await FxEvent.count().run() == 1
     assert {r.currency for r in await stored_rates()} >= {"JPY", "USD", "AED"}
 
