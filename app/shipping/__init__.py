@@ -1,1 +1,1 @@
-"""Shipping destinations and (placeholder) shipping rates."""
+"""Shipping: destination zones, rates by billed weight, free standard shipping and restricted goods."""
