@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from app.catalog.images import write_placeholder_image
-from app.catalog.rules import slugify, unique_slug
+from app.catalog.rules import format_restrictions, slugify, unique_slug
 from app.catalog.services import bump_revision
 from app.catalog.tables import (
     Category,
@@ -25,8 +26,18 @@ from app.catalog.tables import (
     Variant,
 )
 from app.core.money import money, to_minor
+from app.tax.model import PRODUCT_TAX_CLASSES
 
 Progress = Callable[[int], None]
+
+# A restriction tag is a lowercase identifier (lithium_battery, liquid, aerosol, food): the column
+# stores them comma-separated, so a tag can hold no comma or space.
+RESTRICTION_TAG = re.compile(r"[a-z][a-z0-9_]*")
+RESTRICTIONS_MAX_LENGTH = 200  # Product.restrictions is a Varchar(200)
+
+
+class CatalogueDataError(ValueError):
+    """Catalogue data the importer refuses; the message names the product and the field."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,32 @@ class ImportResult:
     products: int
     variants: int
     skipped: int
+    updated: int = 0  # existing products whose tax class or restrictions changed
+
+
+def tax_fields(data: Mapping[str, Any]) -> tuple[str, str]:
+    """A product's validated (tax_class, restrictions column value); both are optional in the data."""
+    code = data.get("code", "?")
+    tax_class = data.get("tax_class", "standard")
+    if tax_class not in PRODUCT_TAX_CLASSES:
+        raise CatalogueDataError(
+            f"product {code}: unknown tax_class {tax_class!r}"
+            f" (expected one of {', '.join(PRODUCT_TAX_CLASSES)})"
+        )
+    restrictions = data.get("restrictions", [])
+    if not isinstance(restrictions, list) or not all(isinstance(tag, str) for tag in restrictions):
+        raise CatalogueDataError(f"product {code}: restrictions must be a list of tags, got {restrictions!r}")
+    bad = [tag for tag in restrictions if not RESTRICTION_TAG.fullmatch(tag)]
+    if bad:
+        raise CatalogueDataError(
+            f"product {code}: restriction tags must be lowercase identifiers like lithium_battery, got {bad}"
+        )
+    column = format_restrictions(restrictions)
+    if len(column) > RESTRICTIONS_MAX_LENGTH:
+        raise CatalogueDataError(
+            f"product {code}: restrictions longer than {RESTRICTIONS_MAX_LENGTH} characters"
+        )
+    return tax_class, column
 
 
 def variant_combinations(options: Mapping[str, list[str]]) -> list[dict[str, str]]:
@@ -116,22 +153,37 @@ async def import_products(
     stock: Callable[[str], int] = demo_stock,
     progress: Progress | None = None,
     now: datetime | None = None,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     """Insert products that do not exist yet with translations, variants and images.
 
-    Returns (products added, variants added, products skipped because they exist).
+    Products that exist already are skipped, apart from their tax class and restrictions, which
+    are brought up to date. Every product is validated before anything is written.
+    Returns (products added, variants added, products skipped because they exist, products updated).
     """
+    products = list(products)
+    tax_by_code = {data["code"]: tax_fields(data) for data in products}
     now = now or datetime.now(UTC)
     categories = {row["code"]: row["id"] for row in await Category.select(Category.id, Category.code).run()}
-    existing = {row["code"] for row in await Product.select(Product.code).run()}
+    existing = {
+        row["code"]: (row["tax_class"], row["restrictions"])
+        for row in await Product.select(Product.code, Product.tax_class, Product.restrictions).run()
+    }
     taken: dict[str, set[str]] = {}
     for row in await ProductTranslation.select(ProductTranslation.locale, ProductTranslation.slug).run():
         taken.setdefault(row["locale"], set()).add(row["slug"])
     position_rng = random.Random(7)
-    added = variants_added = skipped = 0
+    added = variants_added = skipped = updated = 0
     for index, data in enumerate(products):
+        tax_class, restrictions = tax_by_code[data["code"]]
         if data["code"] in existing:
             skipped += 1
+            if existing[data["code"]] != (tax_class, restrictions):
+                await (
+                    Product.update({Product.tax_class: tax_class, Product.restrictions: restrictions})
+                    .where(Product.code == data["code"])
+                    .run()
+                )
+                updated += 1
             if progress:
                 progress(1)
             continue
@@ -143,6 +195,8 @@ async def import_products(
                 hs_code=data["hs_code"],
                 origin_country=data["origin_country"],
                 customs_description=data.get("customs_description", ""),
+                tax_class=tax_class,
+                restrictions=restrictions,
                 weight_grams=data["weight_grams"],
                 length_mm=length,
                 width_mm=width,
@@ -202,7 +256,7 @@ async def import_products(
         variants_added += len(variant_rows)
         if progress:
             progress(1)
-    return added, variants_added, skipped
+    return added, variants_added, skipped, updated
 
 
 def read_demo_files(folder: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
@@ -222,19 +276,21 @@ async def import_demo_catalogue(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Load the demo catalogue; running it again adds nothing."""
+    """Load the demo catalogue; running it again adds nothing, only updates tax classes and restrictions."""
     categories, options, products = read_demo_files(folder)
     if on_total:
         on_total(len(products))
     added_categories = await import_categories(categories)
     await import_option_labels(options)
-    added, variants, skipped = await import_products(
+    added, variants, skipped, updated = await import_products(
         products,
         currency=currency,
         media_dir=media_dir,
         colour_hex=options.get("colour_hex", {}),
         progress=progress,
     )
-    if added or added_categories:
+    if added or added_categories or updated:
         await bump_revision()
-    return ImportResult(categories=added_categories, products=added, variants=variants, skipped=skipped)
+    return ImportResult(
+        categories=added_categories, products=added, variants=variants, skipped=skipped, updated=updated
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -70,6 +70,8 @@ class ProductView:
     customs_description: str
     weight_grams: int
     dimensions_mm: tuple[int, int, int]
+    tax_class: str  # one of app.tax.model.PRODUCT_TAX_CLASSES
+    restrictions: frozenset[str]  # shipping restriction tags: lithium_battery, liquid, aerosol, food
 
     def text(self, locale: str) -> Text:
         return pick_text(self.texts, locale)
@@ -152,6 +154,16 @@ def pick_text(texts: Mapping[str, Text], locale: str) -> Text:
         if loc in texts:
             return texts[loc]
     return next(iter(texts.values()))
+
+
+def parse_restrictions(raw: str) -> frozenset[str]:
+    """The shipping restriction tags of a product's comma-separated column ("" -> none)."""
+    return frozenset(tag.strip() for tag in raw.split(",") if tag.strip())
+
+
+def format_restrictions(tags: Iterable[str]) -> str:
+    """The column value for a set of tags: sorted, so the same set is always stored the same way."""
+    return ",".join(sorted(set(tags)))
 
 
 def slugify(text: str) -> str:

@@ -17,6 +17,7 @@ from app.catalog.rules import (
     ProductView,
     Text,
     VariantView,
+    parse_restrictions,
 )
 from app.catalog.tables import (
     CatalogRevision,
@@ -124,6 +125,8 @@ async def load_catalog() -> Catalog:
             customs_description=row["customs_description"],
             weight_grams=row["weight_grams"],
             dimensions_mm=(row["length_mm"], row["width_mm"], row["height_mm"]),
+            tax_class=row["tax_class"],
+            restrictions=parse_restrictions(row["restrictions"]),
         )
     catalog = build_catalog(revision, categories, products, label_rows)
     overrides = {(r["variant"], r["market"]): (r["price_minor"], r["currency"]) for r in override_rows}

@@ -50,6 +50,10 @@ class Product(Table):
     hs_code = Varchar(length=12)
     origin_country = Varchar(length=2)
     customs_description = Varchar(length=300, default="")
+    # One of app.tax.model.PRODUCT_TAX_CLASSES: picks the destination's VAT/GST rate for the product.
+    tax_class = Varchar(length=24, default="standard")
+    # Comma-separated shipping restriction tags (lithium_battery, liquid, aerosol, food); "" = none.
+    restrictions = Varchar(length=200, default="")
     weight_grams = Integer()
     length_mm = Integer()
     width_mm = Integer()

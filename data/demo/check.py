@@ -9,6 +9,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parents[1]))  # the project root, for the one list of tax classes
+from app.tax.model import PRODUCT_TAX_CLASSES  # noqa: E402  (stdlib-only module)
+
+# Shipping restriction tags the demo data may use; the importer accepts any lowercase tag, this
+# list catches typos ("lithum_battery") that shipping rules would silently ignore.
+RESTRICTIONS = ("lithium_battery", "liquid", "aerosol", "food")
 LOCALES = ("en", "de", "fr", "es", "ja", "zh-hans", "ar")
 LATIN_LOCALES = ("de", "fr", "es")
 AXES = {
@@ -114,8 +120,17 @@ def check_product(product: dict, categories: dict[str, dict], errors: list[str])
     if not isinstance(product.get("weight_grams"), int) or not 1 <= product["weight_grams"] <= 30000:
         errors.append(f"{where}: weight_grams must be an integer 1..30000")
     dims = product.get("dimensions_mm")
-    if not (isinstance(dims, list) and len(dims) == 3 and all(isinstance(d, int) and 1 <= d <= 2000 for d in dims)):
+    if not (
+        isinstance(dims, list) and len(dims) == 3 and all(isinstance(d, int) and 1 <= d <= 2000 for d in dims)
+    ):
         errors.append(f"{where}: dimensions_mm must be three integers 1..2000")
+    if product.get("tax_class", "standard") not in PRODUCT_TAX_CLASSES:
+        errors.append(f"{where}: tax_class must be one of {', '.join(PRODUCT_TAX_CLASSES)}")
+    restrictions = product.get("restrictions", [])
+    if not isinstance(restrictions, list) or len(set(map(str, restrictions))) != len(restrictions):
+        errors.append(f"{where}: restrictions must be a list of distinct tags")
+    elif unknown_tags := [tag for tag in restrictions if tag not in RESTRICTIONS]:
+        errors.append(f"{where}: unknown restrictions {unknown_tags} (known: {', '.join(RESTRICTIONS)})")
     options = product.get("options", {})
     combinations = 1
     for axis, values in options.items():

@@ -34,6 +34,8 @@ def build(product_id: int, position: int, price_minor: int) -> ProductView:
         customs_description="T-shirt",
         weight_grams=100,
         dimensions_mm=(300, 200, 20),
+        tax_class="standard",
+        restrictions=frozenset(),
     )
 
 
