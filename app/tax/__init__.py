@@ -11,6 +11,8 @@ Modules:
 - `rules.quote_landed_cost(shipment, tables, rates, today)`: the entry point. It dispatches on the
   destination's regime to `eu` (EU-27, OSS), `europe` (GB, NO, CH), `americas` (CA, US) and
   `asia_pacific` (AU, NZ, SG, JP, KR, CN), built from `charges` and `common`.
+- `display.display_rate(...)`: the VAT/GST rate a small B2C sale carries at checkout (for showing
+  tax-inclusive prices), and `display.home_rate(...)`: the shop country's domestic rate of a class.
 
 Data (data/tax/, each row with effective dates, source keys from sources.toml and the reference's
 confidence): destinations.toml (currency, regime, CIF/FOB), vat_rates.toml (country/region rates
@@ -19,7 +21,14 @@ duties, fees, factors), duties.toml (HS-prefix default rates and origin preferen
 Rows rated Low or UNVERIFIED are used but every amount from them says estimate=True and the quote
 warns; nothing the reference could not confirm is silently treated as fact.
 
-Conventions: `unit_value` and `shipping_charged` are net of VAT, in `Shipment.currency`; answers are
+Speed: TaxTables indexes its rows by (country, key) on first use and memoises each look-up per date
+(`TaxTables.cached`); the hot paths build their frozen answers with `model.assemble` and round with
+the per-currency units of `common` (the same results as app.core.money, fewer calls).
+
+Conventions: `unit_value` and `shipping_charged` are net of VAT, in `Shipment.currency`, unless
+`Shipment.prices_include_tax` says they are gross (see `rules`: the checkout VAT is then extracted,
+its lines say included=True, and `LandedCostQuote.net_required` asks for net values where goods are
+imported instead); answers are
 in the destination's currency, each charge rounded half-up to the unit the shopper is charged in
 (`app.core.money.quantize_charge`: whole kroner in NOK, as in Norway's official example); the goods
 and shipping amounts are quantised to the minor unit. Thresholds are compared exactly, in their own

@@ -4,12 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
-from app.core.money import quantize, quantize_charge
 from app.i18n.markers import N_
-from app.tax.common import HUNDRED, Context, Outcome, PricedLine, param_text, percent
-from app.tax.model import ChargeKind, ChargeLine, Collected, Dated, Param, QuoteError
+from app.tax.common import (
+    CHARGE_UNITS,
+    HUNDRED,
+    MINOR_UNITS,
+    ZERO,
+    Context,
+    Outcome,
+    PricedLine,
+    charge_unit,
+    minor_unit,
+    param_text,
+    percent,
+    quantize,
+)
+from app.tax.model import (
+    ESTIMATE_CONFIDENCES,
+    ChargeKind,
+    ChargeLine,
+    Collected,
+    Dated,
+    Param,
+    QuoteError,
+    TaxTables,
+    assemble,
+)
 
 
 def charge(
@@ -28,21 +52,32 @@ def charge(
     **params: object,
 ) -> ChargeLine:
     """A charge line; the amount is rounded half-up to the unit the shopper is charged in."""
-    return ChargeLine(
-        kind=kind,
-        name=name,
-        rate=rate,
-        base=quantize(base, ctx.currency),
-        amount=max(quantize_charge(amount, ctx.currency), Decimal(0)),
-        rule=rule,
-        source=dated.source,
-        explanation=explanation,
-        params={
-            **({"rate": percent(rate)} if rate is not None else {}),
-            **{k: str(v) for k, v in params.items()},
+    currency = ctx.destination.currency
+    texts = {"rate": percent(rate)} if rate is not None else {}
+    for key, value in params.items():
+        texts[key] = value if type(value) is str else str(value)
+    # quantize / quantize_charge of app.tax.common, inline (the hottest spot of a quote)
+    unit, same = CHARGE_UNITS.get(currency) or charge_unit(currency)
+    minor = MINOR_UNITS.get(currency) or minor_unit(currency)
+    amount = amount.quantize(unit, ROUND_HALF_UP)
+    if not same:
+        amount = amount.quantize(minor)
+    return assemble(
+        ChargeLine,
+        {
+            "kind": kind,
+            "name": name,
+            "rate": rate,
+            "base": base.quantize(minor, ROUND_HALF_UP),
+            "amount": amount if amount >= ZERO else ZERO,  # as max(amount, 0): keeps 0.00
+            "rule": rule,
+            "source": dated.source,
+            "explanation": explanation,
+            "params": texts,
+            "collected": collected,
+            "estimate": estimate or dated.confidence in ESTIMATE_CONFIDENCES,
+            "included": False,
         },
-        collected=collected,
-        estimate=estimate or dated.is_estimate,
     )
 
 
@@ -84,11 +119,21 @@ def rated_charge(
     )
 
 
-def vat_rate(
-    ctx: Context, outcome: Outcome, country: str, tax_class: str, *, region: str = ""
-) -> ResolvedRate:
-    """The rate a product tax class takes in `country` on the quote date (falls back to standard)."""
-    tables, on = ctx.tables, ctx.on
+def resolve_vat_rate(
+    tables: TaxTables, country: str, tax_class: str, on: date, region: str = ""
+) -> tuple[ResolvedRate, bool]:
+    """The rate a product tax class takes in `country` on `on` (falls back to standard), and whether
+    it fell back because the class has no mapping there (the rate is then an estimate). Raises
+    QuoteError("rate_unknown") when the country has no such rate."""
+    return tables.cached(
+        ("resolve_vat_rate", country, tax_class, on, region),
+        lambda: _resolve_vat_rate(tables, country, tax_class, on, region),
+    )
+
+
+def _resolve_vat_rate(
+    tables: TaxTables, country: str, tax_class: str, on: date, region: str
+) -> tuple[ResolvedRate, bool]:
     row = tables.class_row(country, tax_class, on) if tax_class != "standard" else None
     key = row.rate_key if row else "standard"
     rate = tables.vat_rate(country, key, on, region)
@@ -100,17 +145,31 @@ def vat_rate(
             country=country,
             date=on.isoformat(),
         )
-    estimate = rate.dated.is_estimate or (row is not None and row.dated.is_estimate)
-    if tax_class != "standard" and row is None:
-        estimate = True
+    unmapped = tax_class != "standard" and row is None
+    estimate = unmapped or rate.dated.is_estimate or (row is not None and row.dated.is_estimate)
+    rule = f"VAT:{country}{'-' + region if region else ''}:{key}"
+    return ResolvedRate(rate.rate, rule, rate.dated, estimate), unmapped
+
+
+def vat_rate(
+    ctx: Context, outcome: Outcome, country: str, tax_class: str, *, region: str = ""
+) -> ResolvedRate:
+    """The rate a product tax class takes in `country` on the quote date (falls back to standard,
+    with a warning)."""
+    resolved, unmapped = resolve_vat_rate(ctx.tables, country, tax_class, ctx.on, region)
+    if unmapped:
         outcome.warn(
             "tax_class_unmapped",
             N_("No %(tax_class)s rate mapped for %(country)s: the standard rate is used as an estimate"),
             tax_class=tax_class,
             country=country,
         )
-    rule = f"VAT:{country}{'-' + region if region else ''}:{key}"
-    return ResolvedRate(rate.rate, rule, rate.dated, estimate)
+    return resolved
+
+
+@lru_cache(maxsize=64)
+def _override_dated(on: date) -> Dated:
+    return Dated(on, None, "line override", "High")
 
 
 def duty_rate(
@@ -120,8 +179,7 @@ def duty_rate(
     tariff table's longest HS prefix. `tariff` is the table's destination key ("EU" for members)."""
     line = priced.line
     if line.duty_rate is not None:
-        dated = Dated(ctx.on, None, "line override", "High")
-        return ResolvedRate(line.duty_rate, f"DUTY:{tariff}:override", dated, False)
+        return ResolvedRate(line.duty_rate, f"DUTY:{tariff}:override", _override_dated(ctx.on), False)
     if not priced.hs:
         raise QuoteError(
             "hs_code_required",
@@ -215,8 +273,23 @@ def import_charges(
     return charges
 
 
+_MERGED: dict[tuple[int, int], tuple[Dated, Dated, Dated]] = {}
+
+
 def merge(rule: Dated, rate: Dated) -> Dated:
-    """The rule's and the rate's sources together; the weaker confidence of the two."""
+    """The rule's and the rate's sources together; the weaker confidence of the two. Remembered per
+    pair of rows (by identity, the entry keeping both)."""
+    found = _MERGED.get((id(rule), id(rate)))
+    if found is not None and found[0] is rule and found[1] is rate:
+        return found[2]
+    merged = _merge(rule, rate)
+    if len(_MERGED) >= 4096:
+        _MERGED.clear()
+    _MERGED[id(rule), id(rate)] = (rule, rate, merged)
+    return merged
+
+
+def _merge(rule: Dated, rate: Dated) -> Dated:
     keys = list(dict.fromkeys(k.strip() for k in f"{rule.source},{rate.source}".split(",")))
     order = ("High", "Medium", "Low", "UNVERIFIED")
     confidence = max(rule.confidence, rate.confidence, key=order.index)
@@ -235,31 +308,56 @@ def sale_vat(
     factor: Decimal = Decimal(1),
     **params: object,
 ) -> list[ChargeLine]:
-    """VAT/GST the seller charges at checkout on the sale price including the delivery charged."""
+    """VAT/GST the seller charges at checkout on the sale price including the delivery charged.
+
+    With tax-inclusive prices (`Shipment.prices_include_tax`) the price is gross: the VAT is extracted
+    from it (gross x r / (100 + r)), the line says included=True with the net as its base, and the
+    priced line counts as covered (`Outcome.covered`)."""
+    inclusive = ctx.shipment.prices_include_tax
     charges = []
     for priced in lines:
         rate = vat_rate(ctx, outcome, country or ctx.country, priced.line.tax_class)
         base = priced.value + priced.shipping
         effective = rate.rate * factor
-        charges.append(
-            charge(
-                ctx,
-                "tax",
-                N_("VAT/GST"),
-                rate=effective,
-                base=base,
-                amount=base * effective / HUNDRED,
-                rule=f"{rule}:{rate.rule}",
-                dated=merge(dated, rate.dated),
-                explanation=explanation,
-                collected="checkout",
-                estimate=rate.estimate or dated.is_estimate,
-                description=priced.line.description,
-                country=country or ctx.country,
-                **params,
+        line = charge(
+            ctx,
+            "tax",
+            N_("VAT/GST"),
+            rate=effective,
+            base=base,
+            amount=base * effective / (HUNDRED + effective if inclusive else HUNDRED),
+            rule=f"{rule}:{rate.rule}",
+            dated=merge(dated, rate.dated),
+            explanation=explanation,
+            collected="checkout",
+            estimate=rate.estimate or dated.is_estimate,
+            description=priced.line.description,
+            country=country or ctx.country,
+            **params,
+        )
+        if inclusive:  # the base was the gross price: the line's base is the net, gross - VAT
+            line = replace(line, base=line.base - line.amount, included=True)
+            outcome.covered.append(priced)
+        charges.append(line)
+    return charges
+
+
+def net_lines(ctx: Context, lines: tuple[PricedLine, ...], vat: list[ChargeLine]) -> tuple[PricedLine, ...]:
+    """The priced lines net of the VAT included in them (`vat`: sale_vat's lines for `lines`, in
+    order), for a customs value next to tax-inclusive prices; the lines as they are otherwise."""
+    if not ctx.shipment.prices_include_tax:
+        return lines
+    net = []
+    for priced, line in zip(lines, vat, strict=True):
+        divisor = (HUNDRED + (line.rate or Decimal(0))) / HUNDRED
+        net.append(
+            replace(
+                priced,
+                value=quantize(priced.value / divisor, ctx.currency),
+                shipping=quantize(priced.shipping / divisor, ctx.currency),
             )
         )
-    return charges
+    return tuple(net)
 
 
 def low_value_vat(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
-from app.core.money import allocate, minor_unit, quantize
+from app.core import money
+from app.core.money import allocate
 from app.i18n.markers import N_
 from app.tax.model import (
     ChargeLine,
@@ -23,7 +25,52 @@ from app.tax.model import (
 )
 
 CONSUMER_KINDS = ("B2C_sale", "personal_use")
+MINOR_UNITS: dict[str, Decimal] = {}
+CHARGE_UNITS: dict[str, tuple[Decimal, bool]] = {}
+
+
+def minor_unit(currency: str) -> Decimal:
+    """app.core.money.minor_unit, behind a plain dict (the engine asks for it on every amount)."""
+    unit = MINOR_UNITS.get(currency)
+    if unit is None:
+        unit = MINOR_UNITS[currency] = money.minor_unit(currency)
+    return unit
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """app.core.money.quantize (half-up to the minor unit) for the engine's Decimal amounts, which
+    `rules` has already checked are Decimal: the same result, fewer calls."""
+    unit = MINOR_UNITS.get(currency)
+    if unit is None:
+        unit = minor_unit(currency)
+    return amount.quantize(unit, ROUND_HALF_UP)
+
+
+def charge_unit(currency: str) -> tuple[Decimal, bool]:
+    """app.core.money.charge_unit, and whether it is the minor unit, behind a plain dict."""
+    found = CHARGE_UNITS.get(currency)
+    if found is None:
+        unit = money.charge_unit(currency)
+        found = CHARGE_UNITS[currency] = (unit, unit == money.minor_unit(currency))
+    return found
+
+
+def quantize_charge(amount: Decimal, currency: str) -> Decimal:
+    """app.core.money.quantize_charge (half-up to the unit the shopper is charged in, keeping the ISO
+    exponent), the same result with the units looked up once per currency."""
+    unit, same = CHARGE_UNITS.get(currency) or charge_unit(currency)
+    charged = amount.quantize(unit, ROUND_HALF_UP)
+    return charged if same else charged.quantize(minor_unit(currency))
+
+
 HUNDRED = Decimal(100)
+ONE = Decimal(1)
+ZERO = Decimal(0)
+
+
+@lru_cache(maxsize=4096)
+def hs_digits(hs_code: str) -> str:
+    return "".join(ch for ch in hs_code if ch.isdigit())
 
 
 @dataclass(frozen=True)
@@ -37,7 +84,7 @@ class PricedLine:
 
     @property
     def hs(self) -> str:
-        return "".join(ch for ch in (self.line.hs_code or "") if ch.isdigit())
+        return hs_digits(self.line.hs_code or "")
 
 
 @dataclass(frozen=True)
@@ -50,6 +97,7 @@ class Context:
     lines: tuple[PricedLine, ...]  # canonical order: the quote does not depend on cart order
     goods: Decimal
     shipping: Decimal  # 0 when shipping is included in the prices
+    fx: dict[tuple[str, str], Decimal] = field(default_factory=dict, repr=False, compare=False)  # per quote
 
     @property
     def currency(self) -> str:
@@ -80,17 +128,7 @@ class Context:
         return Decimal(0) if self.shipment.shipping_included_in_price else self.shipment.shipping_charged
 
     def cross(self, source: str, target: str) -> Decimal:
-        if source == target:
-            return Decimal(1)
-        try:
-            return self.rates.cross(source, target)
-        except (KeyError, LookupError, ArithmeticError):
-            raise QuoteError(
-                "fx_rate_missing",
-                N_("No exchange rate from %(source)s to %(target)s"),
-                source=source,
-                target=target,
-            ) from None
+        return cross(self.rates, self.fx, source, target)
 
     def input_in(self, amount: Decimal, currency: str) -> Decimal:
         """An amount in the shipment currency, converted exactly (no rounding) for threshold tests."""
@@ -108,6 +146,26 @@ class Context:
         return value < param.value if strict else value <= param.value
 
 
+def cross(rates: FxRates, memo: dict[tuple[str, str], Decimal], source: str, target: str) -> Decimal:
+    """Units of `target` per unit of `source`, asked of `rates` once per quote (`memo`); a missing
+    rate is a QuoteError."""
+    if source == target:
+        return ONE
+    found = memo.get((source, target))
+    if found is not None:
+        return found
+    try:
+        found = memo[source, target] = rates.cross(source, target)
+        return found
+    except (KeyError, LookupError, ArithmeticError):
+        raise QuoteError(
+            "fx_rate_missing",
+            N_("No exchange rate from %(source)s to %(target)s"),
+            source=source,
+            target=target,
+        ) from None
+
+
 @dataclass
 class Outcome:
     """What a regime decided: its rule id, why, the charge lines and the warnings."""
@@ -118,6 +176,8 @@ class Outcome:
     charges: list[ChargeLine] = field(default_factory=list)
     warnings: list[QuoteWarning] = field(default_factory=list)
     forced_incoterm: str | None = None  # "DDP" when the regime requires collection at checkout
+    # tax-inclusive prices: the priced lines whose VAT was extracted from their price (sale_vat)
+    covered: list[PricedLine] = field(default_factory=list)
 
     def warn(self, code: str, message: str, **params: object) -> None:
         warning = QuoteWarning(code, message, {k: str(v) for k, v in params.items()})
@@ -129,6 +189,7 @@ class Outcome:
         self.warn("carrier_fee", N_("The carrier may add a handling fee for collecting import charges"))
 
 
+@lru_cache(maxsize=1024)
 def percent(rate: Decimal) -> str:
     return f"{rate.normalize():f}%"
 
@@ -137,19 +198,51 @@ def amount_text(value: Decimal, currency: str) -> str:
     return f"{currency} {value.normalize():f}"
 
 
+_PARAM_TEXTS: dict[int, tuple[Param, str]] = {}
+
+
 def param_text(param: Param) -> str:
-    """A threshold, fee or limit as shown in messages: "EUR 150"."""
-    return amount_text(param.value, param.currency)
+    """A threshold, fee or limit as shown in messages: "EUR 150". Remembered per table row (by
+    identity: hashing a Param and its Dated costs more than the text; the entry keeps the row)."""
+    found = _PARAM_TEXTS.get(id(param))
+    if found is not None and found[0] is param:
+        return found[1]
+    text = amount_text(param.value, param.currency)
+    if len(_PARAM_TEXTS) >= 4096:
+        _PARAM_TEXTS.clear()
+    _PARAM_TEXTS[id(param)] = (param, text)
+    return text
 
 
 def shares(total: Decimal, weights: Mapping[int, Decimal], currency: str) -> dict[int, Decimal]:
-    """Split `total` over indexed weights by largest remainder in minor units (exact, deterministic)."""
+    """Split `total` over indexed weights by largest remainder in minor units (exact, deterministic):
+    app.core.money.allocate's split (every part its floor share, the leftover units to the largest
+    remainders, ties to the earlier key), done inline on ints for the engine's hot path."""
     unit = minor_unit(currency)
     keys = sorted(weights)
+    if not total and keys:  # nothing to split: every share is 0
+        return {k: ZERO * unit for k in keys}
+    total_minor = int((quantize(total, currency) / unit).to_integral_value())
+    if len(keys) == 1:  # one share takes the whole total
+        return {keys[0]: Decimal(total_minor) * unit}
     minor = [int((weights[k] / unit).to_integral_value()) for k in keys]
-    if sum(minor) == 0:
-        minor = [1] * len(keys)
-    parts = allocate(int((quantize(total, currency) / unit).to_integral_value()), minor)
+    if min(minor, default=-1) < 0 or total_minor < 0:
+        parts = allocate(total_minor, minor)  # its checks and signs
+    else:
+        weight_sum = sum(minor)
+        if weight_sum == 0:
+            minor = [1] * len(keys)
+            weight_sum = len(keys)
+        parts = []
+        remainders = []
+        for i, weight in enumerate(minor):
+            part, remainder = divmod(total_minor * weight, weight_sum)
+            parts.append(part)
+            remainders.append((-remainder, i))
+        leftover = total_minor - sum(parts)
+        if leftover:
+            for _, i in sorted(remainders)[:leftover]:
+                parts[i] += 1
     return {k: Decimal(p) * unit for k, p in zip(keys, parts, strict=True)}
 
 

@@ -1,4 +1,13 @@
-"""The quote API's JSON contract, 1:1: a Shipment from the request body, the answer as plain JSON (pure)."""
+"""The quote API's JSON contract, 1:1: a Shipment from the request body, the answer as plain JSON (pure).
+
+Optional request field `prices_include_tax` (boolean, default false): the lines' `unit_value` and
+`shipping_charged` are gross, holding the VAT/GST the seller charges at checkout. That VAT is then
+extracted from them instead of added: its charge lines say `"included": true` (every charge line
+carries `included`, false otherwise), their `base` is the net, `total_now` does not add them again
+(`tax_total` still counts them). The answer's `net_required` is true when prices include tax but some
+goods line is imported (or exempt) instead of taxed at checkout: gross values are no customs value,
+so quote again with net values and `prices_include_tax` false.
+"""
 
 from __future__ import annotations
 
@@ -72,6 +81,11 @@ def shipment_from_json(data: Mapping[str, Any]) -> Shipment:
     proof = data.get("proof_of_origin", False)
     if not isinstance(included, bool) or not isinstance(proof, bool):
         raise _invalid("shipping_included_in_price/proof_of_origin", (included, proof))
+    inclusive = data.get("prices_include_tax", False)
+    if inclusive is None:
+        inclusive = False
+    if not isinstance(inclusive, bool):
+        raise _invalid("prices_include_tax", inclusive)
     return Shipment(
         ship_from=(_text(data, "ship_from") or "").upper(),
         destination=(_text(data, "destination") or "").upper(),
@@ -86,6 +100,7 @@ def shipment_from_json(data: Mapping[str, Any]) -> Shipment:
         shipping_included_in_price=included,
         incoterm=_text(data, "incoterm", required=False),
         proof_of_origin=proof,
+        prices_include_tax=inclusive,
     )
 
 
@@ -111,6 +126,7 @@ def _charge(line: ChargeLine, translate: Translate | None) -> dict[str, Any]:
         "params": dict(line.params),
         "collected": line.collected,
         "estimate": line.estimate,
+        "included": line.included,
     }
 
 
@@ -145,4 +161,5 @@ def quote_to_json(quote: LandedCostQuote, translate: Translate | None = None) ->
         "due_on_delivery": str(quote.due_on_delivery),
         "estimate": quote.estimate,
         "warnings": [_warning(warning, translate) for warning in quote.warnings],
+        "net_required": quote.net_required,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.i18n.markers import N_
-from app.tax.charges import import_charges, low_value_vat, sale_vat, waive_under_minimum
+from app.tax.charges import import_charges, low_value_vat, net_lines, sale_vat, waive_under_minimum
 from app.tax.common import (
     CONSUMER_KINDS,
     Context,
@@ -13,7 +13,7 @@ from app.tax.common import (
     refuse_kind,
     require_param,
 )
-from app.tax.model import Dated, QuoteError
+from app.tax.model import ChargeLine, Dated, QuoteError
 
 # ---------------------------------------------------------------- United Kingdom
 
@@ -120,7 +120,13 @@ def ch(ctx: Context) -> Outcome:
     registered = "CH_VAT" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
     collected = "checkout" if registered else ctx.import_collected
     for priced in ctx.lines:
-        if priced.hs and int(priced.hs[:2]) < 25 and priced.line.duty_rate is None:
+        # Unless the data holds an ad-valorem estimate for it (flagged as such on the quote).
+        weight_based = priced.hs and int(priced.hs[:2]) < 25
+        if (
+            weight_based
+            and priced.line.duty_rate is None
+            and ctx.tables.duty_row("CH", priced.hs, ctx.on) is None
+        ):
             raise QuoteError(
                 "duty_rate_unknown",
                 N_(
@@ -133,15 +139,25 @@ def ch(ctx: Context) -> Outcome:
             "CH_MAIL_ORDER", N_("Switzerland: registered seller, Swiss VAT charged at checkout")
         )
         outcome.forced_incoterm = "DDP"
-        duties = import_charges(ctx, outcome, ctx.lines, tariff="CH", collected="checkout", vat=False)
-        outcome.charges += duties + sale_vat(
-            ctx,
-            outcome,
-            ctx.lines,
-            rule="CH_MAIL_ORDER",
-            dated=Dated(minimum.dated.effective_from, None, "S32", "High"),
-            explanation=N_("Swiss VAT %(rate)s charged at checkout by a registered mail-order seller"),
-        )
+
+        def vat() -> list[ChargeLine]:
+            return sale_vat(
+                ctx,
+                outcome,
+                ctx.lines,
+                rule="CH_MAIL_ORDER",
+                dated=Dated(minimum.dated.effective_from, None, "S32", "High"),
+                explanation=N_("Swiss VAT %(rate)s charged at checkout by a registered mail-order seller"),
+            )
+
+        if ctx.shipment.prices_include_tax:  # the customs value is net of the VAT the price holds
+            sale = vat()
+            customs = net_lines(ctx, ctx.lines, sale)
+            duties = import_charges(ctx, outcome, customs, tariff="CH", collected="checkout", vat=False)
+        else:  # duties first: the warnings keep their order
+            duties = import_charges(ctx, outcome, ctx.lines, tariff="CH", collected="checkout", vat=False)
+            sale = vat()
+        outcome.charges += duties + sale
         return outcome
     outcome = Outcome("CH_IMPORT", N_("Switzerland: import VAT on delivery, not levied up to %(minimum)s"))
     outcome.params["minimum"] = param_text(minimum)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal, Protocol
+from functools import cached_property
+from typing import Any, Literal, Protocol, TypeVar
 
 SHIPMENT_KINDS = ("B2C_sale", "CBEC", "gift_C2C", "personal_use")
 CHANNELS = ("post", "courier")
@@ -16,6 +17,7 @@ CONFIDENCES = ("High", "Medium", "Low", "UNVERIFIED")
 # from them says estimate=True and the quote carries a warning: the reference could not confirm them.
 ESTIMATE_CONFIDENCES = frozenset({"Low", "UNVERIFIED"})
 
+T = TypeVar("T")
 Collected = Literal["checkout", "delivery", "none"]
 ChargeKind = Literal["tax", "duty", "fee"]
 
@@ -34,6 +36,15 @@ class QuoteError(Exception):
         self.code = code
         self.message = message
         self.params = {key: str(value) for key, value in params.items()}
+
+
+def assemble(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of a frozen dataclass, equal to `cls(**values)`, built without the generated
+    __init__'s object.__setattr__ call per field (the engine's hot paths build thousands a second).
+    `values` must give every field; the classes it is used for have no __post_init__."""
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
 
 
 # ---------------------------------------------------------------- the quote's input
@@ -73,6 +84,10 @@ class Shipment:
     # preferential origin (e.g. an EU/UK TCA origin statement) goes with the goods.
     incoterm: str | None = None
     proof_of_origin: bool = False
+    # Tax-inclusive prices: line unit values and the separately charged shipping are gross, holding
+    # the VAT/GST the seller charges at checkout; that VAT is extracted (gross x r / (100 + r)), not
+    # added on top. Where the goods are imported instead, the quote says net_required.
+    prices_include_tax: bool = False
 
 
 # ---------------------------------------------------------------- the answer
@@ -93,6 +108,9 @@ class ChargeLine:
     params: Mapping[str, str]
     collected: Collected
     estimate: bool = False
+    # True: the VAT was extracted from a tax-inclusive price (Shipment.prices_include_tax); `base` is
+    # then the net (gross - amount) and the amount is already inside goods + shipping.
+    included: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,15 +135,19 @@ class LandedCostQuote:
     taxes: tuple[ChargeLine, ...]
     duties: tuple[ChargeLine, ...]
     fees: tuple[ChargeLine, ...]
-    tax_total: Decimal
+    tax_total: Decimal  # every tax line, included ones too
     duty_total: Decimal
     fees_total: Decimal
     collected: Collected
     incoterm: Literal["DDP", "DAP"]
-    total_now: Decimal  # goods + shipping + everything collected at checkout
+    total_now: Decimal  # goods + shipping + what is collected at checkout and not included in them
     due_on_delivery: Decimal  # estimate payable to the carrier on delivery
     estimate: bool  # some line rests on Low/UNVERIFIED data
     warnings: tuple[QuoteWarning, ...]
+    # Tax-inclusive prices given, but some goods line is not covered by an included checkout VAT line
+    # (imported normally, exempt, or an exclusive market): gross prices are no customs or tax base,
+    # so the caller must quote again with net values (prices_include_tax false).
+    net_required: bool = False
 
     @property
     def charges(self) -> tuple[ChargeLine, ...]:
@@ -220,9 +242,24 @@ class Preference:
     dated: Dated
 
 
+MEMO_LIMIT = 65_536  # answers remembered per TaxTables (cleared when full; dates make the keys grow)
+
+
+def _index(rows: Iterable[T], key: Callable[[T], Hashable]) -> dict[Hashable, tuple[T, ...]]:
+    """Rows grouped by `key`, each group in table order (the first row in force wins, as before)."""
+    groups: dict[Hashable, list[T]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return {k: tuple(v) for k, v in groups.items()}
+
+
 @dataclass(frozen=True)
 class TaxTables:
-    """Everything in data/tax/, parsed and validated."""
+    """Everything in data/tax/, parsed and validated.
+
+    Look-ups go through indexes by (country, key) built once, on first use, and their answers are
+    memoised per date in `_memo` (the tables are immutable; `dataclasses.replace` makes new tables
+    with an empty memo). Neither takes part in equality or repr."""
 
     sources: Mapping[str, str]
     destinations: tuple[Destination, ...]
@@ -232,53 +269,104 @@ class TaxTables:
     params: tuple[Param, ...]
     duties: tuple[DutyRow, ...]
     preferences: tuple[Preference, ...]
+    _memo: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, remembered under `key` for these tables (for answers that depend on the
+        tables and the key only)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = compute()
+            return found
+
+    @cached_property
+    def _destinations_by_country(self) -> dict[Hashable, tuple[Destination, ...]]:
+        return _index(self.destinations, lambda d: d.country)
+
+    @cached_property
+    def _rates_by_key(self) -> dict[Hashable, tuple[VatRate, ...]]:
+        return _index(self.vat_rates, lambda r: (r.country, r.region, r.key))
+
+    @cached_property
+    def _rates_by_region(self) -> dict[Hashable, tuple[VatRate, ...]]:
+        return _index(self.vat_rates, lambda r: (r.country, r.region))
+
+    @cached_property
+    def _classes_by_key(self) -> dict[Hashable, tuple[TaxClassRow, ...]]:
+        return _index(self.tax_classes, lambda r: (r.country, r.tax_class))
+
+    @cached_property
+    def _params_by_id(self) -> dict[Hashable, tuple[Param, ...]]:
+        return _index(self.params, lambda p: p.id)
+
+    @cached_property
+    def _duties_by_destination(self) -> dict[Hashable, tuple[DutyRow, ...]]:
+        return _index(self.duties, lambda d: d.destination)
+
+    @cached_property
+    def _preferences_by_destination(self) -> dict[Hashable, tuple[Preference, ...]]:
+        return _index(self.preferences, lambda p: p.destination)
 
     def destination(self, country: str, on: date) -> Destination | None:
-        return next((d for d in self.destinations if d.country == country and d.dated.in_force(on)), None)
+        key = ("destination", country, on)
+        try:
+            return self._memo[key]
+        except KeyError:
+            rows = self._destinations_by_country.get(country, ())
+            return self.cached(key, lambda: next((d for d in rows if d.dated.in_force(on)), None))
 
     def vat_rate(self, country: str, key: str, on: date, region: str = "") -> VatRate | None:
-        return next(
-            (
-                r
-                for r in self.vat_rates
-                if r.country == country and r.region == region and r.key == key and r.dated.in_force(on)
-            ),
-            None,
-        )
+        memo_key = ("vat_rate", country, key, on, region)
+        try:
+            return self._memo[memo_key]
+        except KeyError:
+            rows = self._rates_by_key.get((country, region, key), ())
+            return self.cached(memo_key, lambda: next((r for r in rows if r.dated.in_force(on)), None))
 
     def region_rates(self, country: str, region: str, on: date) -> tuple[VatRate, ...]:
-        rates = (r for r in self.vat_rates if r.country == country and r.region == region)
-        return tuple(sorted((r for r in rates if r.dated.in_force(on)), key=lambda r: r.key))
-
-    def class_row(self, country: str, tax_class: str, on: date) -> TaxClassRow | None:
-        return next(
-            (
-                row
-                for row in self.tax_classes
-                if row.country == country and row.tax_class == tax_class and row.dated.in_force(on)
-            ),
-            None,
+        rows = self._rates_by_region.get((country, region), ())
+        return self.cached(
+            ("region_rates", country, region, on),
+            lambda: tuple(sorted((r for r in rows if r.dated.in_force(on)), key=lambda r: r.key)),
         )
 
+    def class_row(self, country: str, tax_class: str, on: date) -> TaxClassRow | None:
+        key = ("class_row", country, tax_class, on)
+        try:
+            return self._memo[key]
+        except KeyError:
+            rows = self._classes_by_key.get((country, tax_class), ())
+            return self.cached(key, lambda: next((r for r in rows if r.dated.in_force(on)), None))
+
     def param(self, param_id: str, on: date) -> Param | None:
-        return next((p for p in self.params if p.id == param_id and p.dated.in_force(on)), None)
+        key = ("param", param_id, on)
+        try:
+            return self._memo[key]
+        except KeyError:
+            rows = self._params_by_id.get(param_id, ())
+            return self.cached(key, lambda: next((p for p in rows if p.dated.in_force(on)), None))
 
     def duty_row(self, destination: str, hs_code: str, on: date) -> DutyRow | None:
+        return self.cached(
+            ("duty_row", destination, hs_code, on), lambda: self._duty_row(destination, hs_code, on)
+        )
+
+    def _duty_row(self, destination: str, hs_code: str, on: date) -> DutyRow | None:
         best: DutyRow | None = None
         best_len = -1
-        for row in self.duties:
-            if row.destination == destination and row.dated.in_force(on):
+        for row in self._duties_by_destination.get(destination, ()):
+            if row.dated.in_force(on):
                 length = row.matches(hs_code)
                 if length > best_len:
                     best, best_len = row, length
         return best
 
     def preference(self, destination: str, origin: str, on: date) -> Preference | None:
-        return next(
-            (
-                p
-                for p in self.preferences
-                if p.destination == destination and origin in p.origins and p.dated.in_force(on)
-            ),
-            None,
+        rows = self._preferences_by_destination.get(destination, ())
+        return self.cached(
+            ("preference", destination, origin, on),
+            lambda: next((p for p in rows if origin in p.origins and p.dated.in_force(on)), None),
         )

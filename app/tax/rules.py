@@ -6,6 +6,13 @@ quote never depends on cart order), lets the destination's regime decide the cha
 (app/tax/europe.py, app/tax/world.py) and adds them up. Every line carries its rule id, its source
 keys (data/tax/sources.toml) and a gettext msgid with params; lines built on Low/UNVERIFIED data
 say estimate=True and the quote carries a warning.
+
+Tax-inclusive prices (`Shipment.prices_include_tax`): where the seller charges the destination's
+VAT/GST on the sale price at checkout (`charges.sale_vat`: EU domestic/OSS/origin VAT, IOSS, UK up to
+GBP 135, VOEC, AU/NZ vendor GST, SG OVR, CH mail order, CN CBEC), the VAT is extracted from the gross
+price and the line says included=True; total_now does not add it again, tax_total still counts it.
+Any goods line not so covered (imported normally, exempt, or a market without checkout VAT) makes
+the quote say net_required: gross prices are no customs value, quote again with net values.
 """
 
 from __future__ import annotations
@@ -15,10 +22,9 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from app.core.money import minor_unit, quantize
 from app.i18n.markers import N_
 from app.tax import americas, asia_pacific, eu, europe
-from app.tax.common import Context, Outcome, PricedLine, shares
+from app.tax.common import ZERO, Context, Outcome, PricedLine, cross, minor_unit, quantize, shares
 from app.tax.model import (
     CHANNELS,
     PRODUCT_TAX_CLASSES,
@@ -32,6 +38,7 @@ from app.tax.model import (
     QuoteWarning,
     Shipment,
     TaxTables,
+    assemble,
 )
 
 REGIMES: dict[str, Callable[[Context], Outcome]] = {
@@ -71,9 +78,9 @@ def _check(shipment: Shipment) -> None:
             raise _invalid("seller_registrations", registration)
     if not shipment.lines:
         raise QuoteError("no_lines", N_("A quote needs at least one line"))
-    money = [shipment.shipping_charged] + [line.unit_value for line in shipment.lines]
-    if any(not isinstance(v, Decimal) or not v.is_finite() or v < 0 for v in money):
-        raise _invalid("amount", "negative, float or not a number")
+    for value in (shipment.shipping_charged, *(line.unit_value for line in shipment.lines)):
+        if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+            raise _invalid("amount", "negative, float or not a number")
     for line in shipment.lines:
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
             raise _invalid("quantity", line.quantity)
@@ -111,26 +118,23 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
             date=on.isoformat(),
         )
     currency = destination.currency
-    stub = Context(shipment, tables, rates, on, destination, (), Decimal(0), Decimal(0))
-    fx = stub.cross(shipment.currency, currency)
+    memo: dict[tuple[str, str], Decimal] = {}  # the quote's exchange rates, kept by its Context
+    fx = cross(rates, memo, shipment.currency, currency)
     ordered = sorted(shipment.lines, key=_canonical)
-    values = [quantize(line.unit_value * line.quantity * fx, currency) for line in ordered]
+    inputs = [line.unit_value * line.quantity for line in ordered]
+    values = [quantize(value * fx, currency) for value in inputs]
     shipping = (
-        Decimal(0)
-        if shipment.shipping_included_in_price
-        else quantize(shipment.shipping_charged * fx, currency)
+        ZERO if shipment.shipping_included_in_price else quantize(shipment.shipping_charged * fx, currency)
     )
     split = shares(shipping, dict(enumerate(values)), currency)
     lines = tuple(
-        PricedLine(line, line.unit_value * line.quantity, value, split[i])
-        for i, (line, value) in enumerate(zip(ordered, values, strict=True))
+        assemble(
+            PricedLine, {"line": line, "input_value": inputs[i], "value": values[i], "shipping": split[i]}
+        )
+        for i, line in enumerate(ordered)
     )
-    goods = sum(values, Decimal(0)).quantize(minor_unit(currency))
-    return Context(shipment, tables, rates, on, destination, lines, goods, shipping)
-
-
-def _total(lines: tuple[ChargeLine, ...] | list[ChargeLine], currency: str) -> Decimal:
-    return sum((line.amount for line in lines), Decimal(0)).quantize(minor_unit(currency))
+    goods = sum(values, ZERO).quantize(minor_unit(currency))
+    return Context(shipment, tables, rates, on, destination, lines, goods, shipping, memo)
 
 
 def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, today: date) -> LandedCostQuote:
@@ -159,16 +163,34 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
                 regime=outcome.regime,
             )
     warnings = list(outcome.warnings)
-    if any(c.estimate for c in charges):
+    taxes: list[ChargeLine] = []
+    duties: list[ChargeLine] = []
+    fees: list[ChargeLine] = []
+    by_kind = {"tax": taxes, "duty": duties, "fee": fees}
+    totals = {"tax": ZERO, "duty": ZERO, "fee": ZERO}
+    at_checkout = added_at_checkout = on_delivery = ZERO
+    estimate = False
+    for c in charges:  # one pass: the lists by kind and every total
+        by_kind[c.kind].append(c)
+        totals[c.kind] += c.amount
+        if c.collected == "checkout":
+            at_checkout += c.amount
+            if not c.included:  # VAT extracted from tax-inclusive prices is inside goods + shipping
+                added_at_checkout += c.amount
+        elif c.collected == "delivery":
+            on_delivery += c.amount
+        estimate = estimate or c.estimate
+    if estimate:
         warnings.append(
             QuoteWarning("estimate", N_("Some amounts rest on unverified data and are estimates"))
         )
     currency = ctx.currency
-    taxes = tuple(c for c in charges if c.kind == "tax")
-    duties = tuple(c for c in charges if c.kind == "duty")
-    fees = tuple(c for c in charges if c.kind == "fee")
-    at_checkout = _total([c for c in charges if c.collected == "checkout"], currency)
-    on_delivery = _total([c for c in charges if c.collected == "delivery"], currency)
+    unit = minor_unit(currency)
+    at_checkout = at_checkout.quantize(unit)
+    added_at_checkout = added_at_checkout.quantize(unit)
+    on_delivery = on_delivery.quantize(unit)
+    covered = outcome.covered
+    net_required = shipment.prices_include_tax and any(p not in covered for p in ctx.lines)
     collected: Collected
     if on_delivery > 0:
         collected = "delivery"
@@ -176,25 +198,29 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
         collected = "checkout"
     else:
         collected = "none"
-    return LandedCostQuote(
-        date=on,
-        destination=ctx.country,
-        currency=currency,
-        regime=outcome.regime,
-        explanation=outcome.explanation,
-        explanation_params=dict(outcome.params),
-        goods=ctx.goods,
-        shipping=ctx.shipping,
-        taxes=taxes,
-        duties=duties,
-        fees=fees,
-        tax_total=_total(taxes, currency),
-        duty_total=_total(duties, currency),
-        fees_total=_total(fees, currency),
-        collected=collected,
-        incoterm="DAP" if on_delivery > 0 else "DDP",
-        total_now=ctx.goods + ctx.shipping + at_checkout,
-        due_on_delivery=on_delivery,
-        estimate=any(c.estimate for c in charges),
-        warnings=tuple(warnings),
+    return assemble(
+        LandedCostQuote,
+        {
+            "date": on,
+            "destination": ctx.country,
+            "currency": currency,
+            "regime": outcome.regime,
+            "explanation": outcome.explanation,
+            "explanation_params": dict(outcome.params),
+            "goods": ctx.goods,
+            "shipping": ctx.shipping,
+            "taxes": tuple(taxes),
+            "duties": tuple(duties),
+            "fees": tuple(fees),
+            "tax_total": totals["tax"].quantize(unit),
+            "duty_total": totals["duty"].quantize(unit),
+            "fees_total": totals["fee"].quantize(unit),
+            "collected": collected,
+            "incoterm": "DAP" if on_delivery > 0 else "DDP",
+            "total_now": ctx.goods + ctx.shipping + added_at_checkout,
+            "due_on_delivery": on_delivery,
+            "estimate": estimate,
+            "warnings": tuple(warnings),
+            "net_required": net_required,
+        },
     )

@@ -1,15 +1,14 @@
 """The "what if" landed-cost quote: JSON in, JSON out, for the API and the CLI (no web code here).
 
 `quote_json(data, rates, today, translate)` turns a request body into the engine's Shipment
-(app.tax.contract), fills the shop's defaults (seller registrations from `TAX_REGISTRATIONS`),
+(app.tax.contract), fills the shop's defaults (its seller registrations, Settings.tax_registrations),
 prices it with `app.tax.rules.quote_landed_cost` over the tables of data/tax/ and returns the answer
 as JSON-ready values. Anything it cannot answer without guessing is a QuoteError.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,8 +19,6 @@ from app.tax.contract import Translate, quote_to_json, shipment_from_json
 from app.tax.data import tax_tables
 from app.tax.model import FxRates, QuoteError
 from app.tax.rules import quote_landed_cost
-
-REGISTRATIONS_ENV = "TAX_REGISTRATIONS"
 
 # The request field a QuoteError is about, where its code says it (invalid_input names its own).
 ERROR_FIELDS = {
@@ -43,13 +40,6 @@ def _invalid(field: str, value: object) -> QuoteError:
     return QuoteError("invalid_input", N_("Invalid %(field)s: %(value)s"), field=field, value=value)
 
 
-def default_registrations() -> list[str]:
-    """The shop's own tax registrations (IOSS, UK_VAT, US_SALES_TAX:NY, ...): comma-separated in the
-    TAX_REGISTRATIONS environment variable; none when it is unset."""
-    raw = os.environ.get(REGISTRATIONS_ENV, "")
-    return [part.strip().upper() for part in raw.split(",") if part.strip()]
-
-
 def error_field(error: QuoteError) -> str | None:
     if error.code == "invalid_input":
         return error.params.get("field")
@@ -67,17 +57,21 @@ def _check_hs_codes(lines: object) -> None:
 
 
 def quote_json(
-    data: object, rates: FxRates, today: date | None = None, translate: Translate | None = None
+    data: object,
+    rates: FxRates,
+    registrations: Sequence[str],
+    today: date | None = None,
+    translate: Translate | None = None,
 ) -> dict[str, Any]:
     """The quote request body (parsed JSON) -> the answer (app.tax.contract.quote_to_json).
 
-    Omitted (or null) `seller_registrations` are the shop's (`default_registrations`); an explicit
+    Omitted (or null) `seller_registrations` are the shop's (`registrations`); an explicit
     list, even empty, is taken as given. `date` defaults to `today` (UTC today when not given).
     Raises QuoteError for anything that cannot be quoted without guessing."""
     if not isinstance(data, Mapping):
         raise _invalid("body", type(data).__name__)
     if data.get("seller_registrations") is None:
-        data = {**data, "seller_registrations": default_registrations()}
+        data = {**data, "seller_registrations": list(registrations)}
     _check_hs_codes(data.get("lines"))
     shipment = shipment_from_json(data)
     try:

@@ -125,6 +125,14 @@ def test_switzerland_agricultural_goods_need_a_duty() -> None:
     assert error.value.code == "duty_rate_unknown"
 
 
+def test_switzerland_agricultural_goods_with_an_estimated_rate_are_quoted_as_estimates() -> None:
+    """Roasted coffee (0901): data/tax/duties.toml holds an UNVERIFIED ad-valorem stand-in for the
+    weight-based duty, so the quote goes ahead and says it is an estimate."""
+    result = quote(shipment("CH", [line(hs="090121")]))
+    (duty,) = result.duties
+    assert duty.estimate and result.estimate and duty.rule.startswith("DUTY:CH:")
+
+
 # ---------------------------------------------------------------- Australia, New Zealand, Singapore
 
 
