@@ -16,7 +16,7 @@ from app.catalog.tables import (
 from app.core.settings import PROJECT_ROOT
 from app.fx.tables import FxEvent, FxRate
 from app.markets.tables import PriceOverride
-from app.orders.tables import Order, OrderEvent, OrderLine
+from app.orders.tables import Order, OrderCharge, OrderEvent, OrderLine
 from app.payments.tables import Payment, PaymentEvent, Refund
 
 TABLES = [
@@ -32,6 +32,7 @@ TABLES = [
     CartLine,
     Order,
     OrderLine,
+    OrderCharge,
     OrderEvent,
     Payment,
     PaymentEvent,

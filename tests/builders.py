@@ -16,6 +16,7 @@ from app.fx.services import save_rates
 from app.i18n.locales import LOCALES
 from app.markets.data import market_set
 from app.markets.rules import Pricer, resolve_presentment
+from app.markets.taxes import price_taxes
 
 DEMO = PROJECT_ROOT / "data" / "demo"
 
@@ -112,9 +113,17 @@ async def load_demo(limit: int | None = None) -> list[dict[str, Any]]:
     return chosen
 
 
-def pricer_in(country: str, currency: str | None = None, rates: dict[str, str] | None = None) -> Pricer:
-    """A pricer for a shopper in `country` at fixed test rates (units per EUR, today)."""
-    table = rate_table(rates or TEST_RATES)
+def pricer_in(
+    country: str,
+    currency: str | None = None,
+    rates: dict[str, str] | RateTable | None = None,
+    *,
+    taxes: bool = True,
+    on: date | None = None,
+) -> Pricer:
+    """A pricer for a shopper in `country` at fixed test rates (units per EUR, today), with the
+    shop's taxes in its prices (app.markets.taxes) unless `taxes` is false (entered prices as is)."""
+    table = rates if isinstance(rates, RateTable) else rate_table(rates or TEST_RATES)
     presentment = resolve_presentment(
         market_set(),
         chosen_country=country,
@@ -122,7 +131,10 @@ def pricer_in(country: str, currency: str | None = None, rates: dict[str, str] |
         region_hint=None,
         available=[*table.rates, "EUR"],
     )
-    return Pricer(presentment, table)
+    if not taxes:
+        return Pricer(presentment, table)
+    price_taxes_on = on or datetime.now(UTC).date()
+    return Pricer(presentment, table, None, price_taxes(get_settings(), presentment, table, price_taxes_on))
 
 
 TEST_RATES = {"USD": "1.10", "JPY": "160", "CHF": "0.95", "KWD": "0.34", "GBP": "0.85", "AED": "4.0397"}

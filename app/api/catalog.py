@@ -114,7 +114,9 @@ async def product_detail(
                     )
                     for axis, value in v.options
                 ],
-                price=money_out(pricer.price(v.id, v.price_minor, v.currency), loc),
+                price=money_out(
+                    pricer.price(v.id, v.price_minor, v.currency, tax_class=product.tax_class), loc
+                ),
                 in_stock=stock.get(v.id, 0) > 0,
                 stock=stock.get(v.id, 0),
             )

@@ -15,6 +15,7 @@ from app.api.cart import cart_id_or_404, cart_line_out
 from app.api.common import ApiProblem, View, api_locale, api_pricer, money_out, provide_view
 from app.api.schemas import (
     AddressFieldOut,
+    ChargeOut,
     CheckoutIn,
     FxOut,
     LookupIn,
@@ -30,16 +31,18 @@ from app.api.schemas import (
 from app.checkout.address import address_form
 from app.checkout.calculations import CheckoutQuote, ShippingOption, calculate_checkout
 from app.checkout.fetch import fetch_checkout
+from app.checkout.landed import CheckoutCharge
 from app.checkout.rules import clean_email, normalise_order_number, validate_checkout
 from app.checkout.services import CheckoutError, CheckoutRequest, place_order
 from app.core.money import from_minor
 from app.core.settings import Settings
 from app.fx.data import supported_currencies
+from app.i18n.explain import explain
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
 from app.notifications.orders import send_order_confirmation
 from app.orders.rules import STATUS_LABELS, access_key
-from app.orders.services import OrderView, find_order_for_shopper, load_order
+from app.orders.services import OrderChargeView, OrderView, find_order_for_shopper, load_order
 from app.payments.providers import Outcome, PaymentProvider, provider_registry, webhook_signature
 from app.payments.services import PaymentError, apply_payment_event
 from app.shipping.data import rate_table
@@ -82,21 +85,49 @@ async def shipping_methods(
     return [option_out(option, view.locale) for option in quote.options]
 
 
-async def quote_for(view: View, cart_id: int | None, country: str, method: str) -> CheckoutQuote:
+async def quote_for(
+    view: View, cart_id: int | None, country: str, method: str, region: str = ""
+) -> CheckoutQuote:
     data = await fetch_checkout(
         cart_id,
         catalog=view.catalog,
         pricer=view.pricer,
         country=country,
+        region=region,
         shipping_method=method,
         settings=view.shop.settings,
     )
     return calculate_checkout(data)
 
 
+def charge_out(charge: CheckoutCharge | OrderChargeView, locale: str) -> ChargeOut:
+    return ChargeOut(
+        kind=charge.kind,
+        name=get_translations(locale).gettext(charge.name),
+        rate=None if charge.rate is None else str(charge.rate),
+        amount=money_out(charge.amount, locale),
+        collected=charge.collected,
+        included=charge.included,
+        estimate=charge.estimate,
+        rule=charge.rule,
+        source=charge.source,
+        explanation=explain(charge.explanation, charge.params, locale),
+    )
+
+
+def tax_note(quote: CheckoutQuote, locale: str) -> str:
+    taxes = quote.taxes
+    if quote.restrictions:
+        return get_translations(locale).gettext(quote.restrictions[0].message)
+    if taxes.error is not None:
+        return explain(taxes.error.message, taxes.error.params, locale)
+    return explain(taxes.explanation, taxes.explanation_params, locale) if taxes.explanation else ""
+
+
 def quote_out(quote: CheckoutQuote, view: View) -> QuoteOut:
     loc = view.locale
     fx = quote.fx
+    taxes = quote.taxes
     return QuoteOut(
         country=quote.country,
         currency=quote.currency,
@@ -105,10 +136,17 @@ def quote_out(quote: CheckoutQuote, view: View) -> QuoteOut:
         shipping_methods=[option_out(option, loc) for option in quote.options],
         shipping_method=quote.method.code if quote.method else None,
         shipping=money_out(quote.shipping, loc),
+        charges=[charge_out(c, loc) for c in taxes.lines],
         total=money_out(quote.total, loc),
+        incoterm=taxes.incoterm,
+        due_on_delivery=money_out(taxes.due_on_delivery, loc),
+        tax_note=tax_note(quote, loc),
+        tax_warnings=[explain(w.message, w.params, loc) for w in taxes.warnings],
+        can_order=quote.method is not None and not quote.restrictions and taxes.error is None,
         settlement=QuoteSettlementOut(
             subtotal=money_out(quote.settlement_subtotal, loc),
             shipping=money_out(quote.settlement_shipping, loc),
+            taxes=money_out(quote.settlement_taxes, loc),
             total=money_out(quote.settlement_total, loc),
             rate=str(quote.rate),
         ),
@@ -136,9 +174,12 @@ async def cart_quote(
     view: NamedDependency[View],
     country: FromQuery[str | None] = None,
     shipping_method: FromQuery[str | None] = None,
+    region: FromQuery[str | None] = None,
 ) -> QuoteOut:
     cart_id = await cart_id_or_404(token)
-    quote = await quote_for(view, cart_id, destination_or_422(country or ""), (shipping_method or "")[:32])
+    quote = await quote_for(
+        view, cart_id, destination_or_422(country or ""), (shipping_method or "")[:32], (region or "")[:64]
+    )
     return quote_out(quote, view)
 
 
@@ -162,8 +203,11 @@ def order_out(order: OrderView, locale: str, secret: str) -> OrderOut:
         currency=order.currency,
         subtotal=money_out(order.subtotal, locale),
         shipping=money_out(order.shipping, locale),
+        charges=[charge_out(c, locale) for c in order.charges],
         total=money_out(order.total, locale),
         refunded=money_out(order.refunded, locale),
+        incoterm=order.incoterm,
+        due_on_delivery=money_out(order.due_on_delivery, locale),
         shipping_method=order.shipping_method,
         shipping_country=order.shipping_country,
         lines=[

@@ -57,7 +57,7 @@ def api_pricer(
     presentment = shopper_presentment(
         rates, shop.settings, country=valid_country(country), currency=currency.upper() if currency else None
     )
-    return make_pricer(presentment, rates, catalog)
+    return make_pricer(presentment, rates, catalog, shop.settings)
 
 
 @dataclass(frozen=True)

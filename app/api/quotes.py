@@ -108,7 +108,12 @@ async def landed_cost_quote(
     loc = api_locale(locale) if locale else negotiate_locale(None, request.headers.get("accept-language"))
     translate = get_translations(loc).gettext
     try:
-        answer = quote_json(msgspec.to_builtins(data), await shop.fx_cache.get(), translate=translate)
+        answer = quote_json(
+            msgspec.to_builtins(data),
+            await shop.fx_cache.get(),
+            shop.settings.tax_registrations,
+            translate=translate,
+        )
     except QuoteError as error:
         field = error_field(error)
         detail = translate(error.message) % error.params if error.params else translate(error.message)

@@ -146,9 +146,29 @@ class FxOut(msgspec.Struct):
     as_of: str
 
 
+class ChargeOut(msgspec.Struct):
+    """A tax, duty or fee line, with the rule and source behind it.
+
+    `included`: already in the goods and shipping (tax-inclusive prices), so not added again;
+    `collected`: "checkout" (in the total) or "delivery" (an estimate the carrier collects);
+    kind "removed": tax the shown prices held that is taken off because the goods are imported."""
+
+    kind: str
+    name: str
+    rate: str | None  # percent
+    amount: MoneyOut
+    collected: str
+    included: bool
+    estimate: bool
+    rule: str
+    source: str
+    explanation: str
+
+
 class QuoteSettlementOut(msgspec.Struct):
     subtotal: MoneyOut
     shipping: MoneyOut
+    taxes: MoneyOut  # what the taxes changed in the total
     total: MoneyOut
     rate: str  # presentment units per settlement unit, mid-market (without the fee)
 
@@ -163,7 +183,13 @@ class QuoteOut(msgspec.Struct):
     shipping_methods: list[ShippingMethodOut]
     shipping_method: str | None  # None: the chosen method is not offered to this country
     shipping: MoneyOut
-    total: MoneyOut
+    charges: list[ChargeOut]
+    total: MoneyOut  # goods + shipping + charges collected now - tax taken off
+    incoterm: str  # DDP: nothing more to pay on delivery; DAP: `due_on_delivery` is an estimate
+    due_on_delivery: MoneyOut
+    tax_note: str  # why these charges, or what stops the order (a province needed, restricted goods)
+    tax_warnings: list[str]  # e.g. amounts resting on unverified data, duties not included
+    can_order: bool
     settlement: QuoteSettlementOut
     fx: FxOut | None
     stale_currency: str | None  # the requested currency, refused because its rate is too old
@@ -196,8 +222,11 @@ class OrderOut(msgspec.Struct):
     currency: str
     subtotal: MoneyOut
     shipping: MoneyOut
+    charges: list[ChargeOut]
     total: MoneyOut
     refunded: MoneyOut
+    incoterm: str  # "" for orders from before landed cost
+    due_on_delivery: MoneyOut
     shipping_method: str
     shipping_country: str
     lines: list[OrderLineOut]

@@ -78,7 +78,7 @@ class PricedLine:
 class PricedCart:
     lines: tuple[PricedLine, ...]
     subtotal: Money  # in the shopper's currency: what is charged
-    base_subtotal: Money  # in the shop's currency, before conversion (free-shipping threshold)
+    base_subtotal: Money  # the entered prices, in the shop currency, before tax and conversion
 
     @property
     def item_count(self) -> int:
@@ -109,7 +109,7 @@ def price_cart(
         if found is None:
             continue
         product, variant = found
-        unit = pricer.price(variant.id, variant.price_minor, variant.currency)
+        unit = pricer.price(variant.id, variant.price_minor, variant.currency, tax_class=product.tax_class)
         base_total += multiply(from_minor(variant.price_minor, variant.currency), quantity)
         lines.append(
             PricedLine(

@@ -19,11 +19,20 @@ from moneyed import Money
 
 from app.cart.rules import PricedCart, price_cart
 from app.catalog.rules import Catalog
+from app.checkout.landed import CheckoutTaxes, TaxSetup, checkout_taxes
 from app.core.money import allocate, from_minor, money, to_minor, zero
 from app.fx.rules import disclosed_rate, is_fresh
 from app.markets.rules import Pricer, sellable_presentment
+from app.shipping.rules import (
+    ParcelItem,
+    Restriction,
+    ShippingMethod,
+    blocked,
+    free_threshold,
+    methods_for,
+    parcel_for,
+)
 from app.shipping.rules import RateTable as ShippingRates
-from app.shipping.rules import ShippingMethod, methods_for
 
 DEFAULT_METHOD = "standard"
 
@@ -38,7 +47,9 @@ class CheckoutInput:
     pricer: Pricer  # the shopper's currency and the rates to charge at
     shipping_rates: ShippingRates
     country: str
+    region: str  # CA province, US state ("" when not given yet)
     shipping_method: str  # the code the shopper chose; "" for the default
+    taxes: TaxSetup
     settlement_currency: str
     max_rate_age_hours: float
     now: datetime
@@ -47,7 +58,7 @@ class CheckoutInput:
 @dataclass(frozen=True)
 class ShippingOption:
     method: ShippingMethod
-    price: Money  # in the shopper's currency, as charged
+    price: Money  # in the shopper's currency, as charged (with the destination tax where prices hold it)
 
 
 @dataclass(frozen=True)
@@ -67,15 +78,19 @@ class FxDisclosure:
 @dataclass(frozen=True)
 class CheckoutQuote:
     country: str
+    region: str  # CA province, US state: their taxes differ
     cart: PricedCart
     missing_lines: int  # cart lines whose product is no longer sold
     options: tuple[ShippingOption, ...]
     method: ShippingMethod | None  # None: the chosen method is not offered to this country
     shipping: Money
-    total: Money
+    taxes: CheckoutTaxes
+    restrictions: tuple[Restriction, ...]  # goods that cannot be shipped to this country at all
+    total: Money  # goods + shipping + taxes, duties and fees charged now - tax taken off
     rate: Decimal  # mid-market: presentment units per settlement unit (settlement is worked out at it)
     settlement_subtotal: Money
     settlement_shipping: Money
+    settlement_taxes: Money  # the taxes' adjustment of the total, in the settlement currency
     settlement_total: Money
     line_settlements: tuple[int, ...]  # minor units per cart line, summing to settlement_subtotal
     fx: FxDisclosure | None  # None when charged in the shop's own currency
@@ -109,26 +124,28 @@ def charge_pricer(pricer: Pricer, settlement_currency: str, max_age_hours: float
     presentment = sellable_presentment(pricer.presentment, fresh, settlement_currency)
     if presentment is pricer.presentment:
         return pricer
-    return Pricer(presentment, pricer.rates, pricer.overrides)
+    return Pricer(presentment, pricer.rates, pricer.overrides, pricer.taxes)
 
 
 def settle(
-    cart: PricedCart, shipping: Money, settlement_currency: str, rate: Decimal
-) -> tuple[Money, Money, Money, tuple[int, ...]]:
-    """Settlement subtotal, shipping and total at `rate`; line shares by largest remainder add up."""
+    cart: PricedCart, shipping: Money, adjustment: Money, settlement_currency: str, rate: Decimal
+) -> tuple[Money, Money, Money, Money, tuple[int, ...]]:
+    """Settlement subtotal, shipping, tax adjustment and total at `rate`; the parts add up to the
+    total, and the line shares (largest remainder) to the subtotal."""
     if rate <= 0:
         raise ValueError("rate must be positive")
-    total = cart.subtotal + shipping
+    total = cart.subtotal + shipping + adjustment
     settlement_total = money(total.amount / rate, settlement_currency)
     settlement_shipping = money(shipping.amount / rate, settlement_currency)
-    settlement_subtotal = settlement_total - settlement_shipping
+    settlement_taxes = money(adjustment.amount / rate, settlement_currency)
+    settlement_subtotal = settlement_total - settlement_shipping - settlement_taxes
     weights = [to_minor(line.total) for line in cart.lines]
     lines = (
         tuple(allocate(to_minor(settlement_subtotal), weights))
         if sum(weights) > 0
         else tuple(0 for _ in weights)
     )
-    return settlement_subtotal, settlement_shipping, settlement_total, lines
+    return settlement_subtotal, settlement_shipping, settlement_taxes, settlement_total, lines
 
 
 def shown_rate(
@@ -137,13 +154,16 @@ def shown_rate(
     """The applied rate with enough digits to reproduce every converted amount from it: the unit
     prices (those not fixed by a price list) under the market's rounding, and the shipping prices."""
     market = pricer.presentment.market.code
+    # What was converted: the entered amounts with the tax the shown prices hold (app.markets.taxes).
     converted = [
         from_minor(line.variant.price_minor, line.variant.currency).amount
+        * pricer.tax_factor(line.product.tax_class)
         for line in cart.lines
         if (line.variant.id, market) not in pricer.overrides
     ]
     for_prices = disclosed_rate(applied, converted, pricer.currency, pricer.price_rule)
-    for_shipping = disclosed_rate(applied, [o.method.price.amount for o in options], pricer.currency)
+    shipping = [o.method.price.amount * pricer.taxes.shipping_factor for o in options]
+    for_shipping = disclosed_rate(applied, shipping, pricer.currency)
     # The longer of the two is the closer to the applied rate, so it serves both.
     return max(for_prices, for_shipping, key=lambda r: len(r.as_tuple().digits))
 
@@ -152,20 +172,55 @@ def quote_version(quote_parts: tuple[object, ...]) -> str:
     return hashlib.sha256(repr(quote_parts).encode()).hexdigest()[:24]
 
 
+def _ships_free(table: ShippingRates, pricer: Pricer, subtotal: Money) -> bool:
+    """Free standard shipping at the market's threshold (in its currency; converted when the shopper
+    pays in another)."""
+    threshold = free_threshold(table, pricer.presentment.market.code)
+    if threshold is None:
+        return False
+    if threshold.currency != subtotal.currency:
+        if not pricer.rates.has(threshold.currency.code):
+            return False
+        threshold = money(
+            threshold.amount * pricer.rates.cross(threshold.currency.code, pricer.currency), pricer.currency
+        )
+    return subtotal >= threshold
+
+
 def calculate_checkout(data: CheckoutInput) -> CheckoutQuote:
     """Price a cart for a destination and shipping method: everything the shopper pays, in one place."""
     pricer = charge_pricer(data.pricer, data.settlement_currency, data.max_rate_age_hours, data.now)
     currency = pricer.currency
     cart = price_cart(data.catalog, data.quantities, data.stock, pricer, data.settlement_currency)
-    options = tuple(
-        ShippingOption(method, pricer.convert(method.price, rounding=False))
-        for method in methods_for(data.shipping_rates, data.country, cart.base_subtotal)
+    parcel = parcel_for(
+        [
+            ParcelItem(
+                line.product.weight_grams,
+                line.product.dimensions_mm,
+                line.quantity,
+                line.product.restrictions,
+            )
+            for line in cart.lines
+        ]
+    )
+    restrictions = blocked(data.shipping_rates, data.country, parcel)
+    free = _ships_free(data.shipping_rates, pricer, cart.subtotal)
+    options = (
+        ()
+        if restrictions
+        else tuple(
+            ShippingOption(method, pricer.shipping(method.price))
+            for method in methods_for(data.shipping_rates, data.country, parcel, free=free)
+        )
     )
     chosen = data.shipping_method or DEFAULT_METHOD
     option = next((o for o in options if o.method.code == chosen), None)
     shipping = option.price if option else zero(currency)
+    taxes = checkout_taxes(cart, shipping, pricer, data.country, data.region, data.taxes)
     rate = pricer.rates.cross(data.settlement_currency, currency)
-    s_subtotal, s_shipping, s_total, line_settlements = settle(cart, shipping, data.settlement_currency, rate)
+    s_subtotal, s_shipping, s_taxes, s_total, line_settlements = settle(
+        cart, shipping, taxes.adjustment, data.settlement_currency, rate
+    )
     fx = None
     if currency != data.settlement_currency:
         source, as_of = pricer.rates.describe(data.settlement_currency, currency)
@@ -184,14 +239,16 @@ def calculate_checkout(data: CheckoutInput) -> CheckoutQuote:
             as_of=as_of,
             fetched_at=max(fetched) if fetched else None,
         )
-    total = cart.subtotal + shipping
+    total = cart.subtotal + shipping + taxes.adjustment
     version = quote_version(
         (
-            data.country,
+            data.country,  # the region is in it through the taxes it changes (CA, US)
             currency,
             tuple((line.sku, line.quantity, to_minor(line.unit_price)) for line in cart.lines),
             option.method.code if option else None,
             to_minor(shipping),
+            taxes.version_parts(),
+            tuple(r.tag for r in restrictions),
             to_minor(total),
             data.settlement_currency,
             to_minor(s_total),
@@ -200,15 +257,19 @@ def calculate_checkout(data: CheckoutInput) -> CheckoutQuote:
     )
     return CheckoutQuote(
         country=data.country,
+        region=data.region,
         cart=cart,
         missing_lines=len(data.quantities) - len(cart.lines),
         options=options,
         method=option.method if option else None,
         shipping=shipping,
+        taxes=taxes,
+        restrictions=restrictions,
         total=total,
         rate=rate,
         settlement_subtotal=s_subtotal,
         settlement_shipping=s_shipping,
+        settlement_taxes=s_taxes,
         settlement_total=s_total,
         line_settlements=line_settlements,
         fx=fx,

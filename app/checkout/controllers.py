@@ -19,7 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
-from app.checkout.address import FieldError, address_form
+from app.checkout.address import MAX_FIELD_LENGTH, FieldError, address_form
 from app.checkout.calculations import DEFAULT_METHOD, CheckoutQuote, calculate_checkout
 from app.checkout.fetch import fetch_checkout
 from app.checkout.rules import first_errors, validate_checkout
@@ -61,22 +61,24 @@ def sorted_countries(locale: str) -> list[tuple[str, str]]:
 
 
 def quote_field(quote: CheckoutQuote) -> str:
-    """What the page showed: `country:method:version` of the whole quote."""
-    return f"{quote.country}:{quote.method.code if quote.method else ''}:{quote.version}"
+    """What the page showed: `country:method:version:region` of the whole quote."""
+    return f"{quote.country}:{quote.method.code if quote.method else ''}:{quote.version}:{quote.region}"
 
 
-def parse_quote_field(raw: str | None) -> tuple[str, str, str]:
-    country, _, rest = (raw or "")[:80].partition(":")
-    method, _, version = rest.partition(":")
-    return country, method, version
+def parse_quote_field(raw: str | None) -> tuple[str, str, str, str]:
+    country, _, rest = (raw or "")[:200].partition(":")
+    method, _, rest = rest.partition(":")
+    version, _, region = rest.partition(":")
+    return country, method, version, region
 
 
-async def load_quote(page: PageRequest, country: str, method: str) -> CheckoutQuote:
+async def load_quote(page: PageRequest, country: str, method: str, region: str = "") -> CheckoutQuote:
     data = await fetch_checkout(
         await current_cart_id(page.request),
         catalog=page.catalog,
         pricer=page.pricer,
         country=country,
+        region=region,
         shipping_method=method,
         settings=page.shop.settings,
     )
@@ -141,7 +143,8 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
         return Redirect(placed_order_url(locale, placed, settings.secret_key), status_code=303)
     country = destination(form.get("country"), locale, settings.shop_country)
     method = form.get("shipping_method", "")[:32]
-    quote = await load_quote(page, country, method)
+    region = form.get("country_area", "")[:MAX_FIELD_LENGTH]
+    quote = await load_quote(page, country, method, region)
     if cart_id is None or quote.is_empty:
         return Redirect(urls.cart_url(locale), status_code=303)
     values = {k: v for k, v in form.items() if k not in {"card_number", "_csrf_token", "quote"}}
@@ -156,13 +159,17 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
         errors.append(FieldError("shipping_method", NOT_SHIPPED_HERE, {}))
     if errors:
         return await render_checkout(page, quote, values, errors, status_code=422)
-    shown_country, shown_method, shown_version = parse_quote_field(form.get("quote"))
-    if (shown_country, shown_method) != (country, quote.method.code if quote.method else ""):
-        # The shopper changed the destination or method after the summary was worked out.
-        changed = CheckoutError(SHIPPING_CHANGED, code="quote_changed")
-        return await render_checkout(page, quote, values, problem=changed, status_code=409)
+    shown_country, shown_method, shown_version, shown_region = parse_quote_field(form.get("quote"))
     if shown_version != quote.version:
-        changed = CheckoutError(PRICES_CHANGED, code="prices_changed")
+        # The destination, method or province changed after the summary was worked out (a state
+        # or prefecture that changes nothing leaves the version alone), or prices moved.
+        shown = (shown_country, shown_method, shown_region)
+        moved = shown != (country, quote.method.code if quote.method else "", region)
+        changed = (
+            CheckoutError(SHIPPING_CHANGED, code="quote_changed")
+            if moved
+            else CheckoutError(PRICES_CHANGED, code="prices_changed")
+        )
         return await render_checkout(page, quote, values, problem=changed, status_code=409)
     assert checked.provider is not None
     checkout_request = CheckoutRequest(
@@ -181,7 +188,7 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
     try:
         placed = await place_order(cart_id, checkout_request, page.catalog, settings)
     except CheckoutError as problem:
-        after = await load_quote(page, country, method)  # what is left after the refusal
+        after = await load_quote(page, country, method, region)  # what is left after the refusal
         if after.is_empty:
             return Redirect(urls.cart_url(locale), status_code=303)
         return await render_checkout(page, after, values, problem=problem, status_code=409)

@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from app.cart.services import cart_quantities
 from app.catalog.rules import Catalog
 from app.catalog.services import variant_stock
 from app.checkout.calculations import CheckoutInput
+from app.checkout.landed import TaxSetup
 from app.core.settings import Settings
 from app.markets.rules import Pricer
 from app.shipping.data import rate_table
+from app.tax.data import TAX_DATA_DIR, tax_tables
+
+
+@lru_cache(maxsize=1)
+def tax_data_version() -> str:
+    """A fingerprint of the tax rule files, stored with every order's tax lines."""
+    digest = hashlib.sha256()
+    for path in sorted(TAX_DATA_DIR.glob("*.toml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def tax_setup(settings: Settings, on: date) -> TaxSetup:
+    return TaxSetup(
+        tables=tax_tables(),
+        data_version=tax_data_version(),
+        shop_country=settings.shop_country,
+        registrations=frozenset(settings.tax_registrations),
+        proof_of_origin=settings.origin_statement,
+        on=on,
+    )
 
 
 async def fetch_checkout(
@@ -21,12 +45,14 @@ async def fetch_checkout(
     country: str,
     shipping_method: str,
     settings: Settings,
+    region: str = "",
     with_stock: bool = True,
 ) -> CheckoutInput:
     """The cart's lines (and, for display, their stock) with everything else the quote depends on;
     `calculate_checkout` turns it into the quote."""
     quantities = tuple(await cart_quantities(cart_id))
     stock = await variant_stock([variant_id for variant_id, _ in quantities]) if with_stock else {}
+    now = datetime.now(UTC)
     return CheckoutInput(
         catalog=catalog,
         quantities=quantities,
@@ -34,8 +60,10 @@ async def fetch_checkout(
         pricer=pricer,
         shipping_rates=rate_table(),
         country=country,
+        region=region,
         shipping_method=shipping_method,
+        taxes=tax_setup(settings, now.date()),
         settlement_currency=settings.shop_currency,
         max_rate_age_hours=settings.fx_max_age_hours,
-        now=datetime.now(UTC),
+        now=now,
     )

@@ -14,14 +14,14 @@ from app.catalog.tables import Variant
 from app.checkout.calculations import CheckoutQuote, calculate_checkout
 from app.checkout.fetch import fetch_checkout
 from app.checkout.rules import new_order_number
-from app.core.money import from_minor, to_minor
+from app.core.money import from_minor, money, to_minor
 from app.core.settings import Settings
 from app.core.transactions import write_transaction
 from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.orders.rules import Status
 from app.orders.services import record_event
-from app.orders.tables import Order, OrderLine
+from app.orders.tables import Order, OrderCharge, OrderLine
 from app.payments.providers import Outcome, PaymentProvider
 from app.payments.services import Applied, apply_payment_event, create_payment
 
@@ -62,6 +62,10 @@ def check_quote(quote: CheckoutQuote, request: CheckoutRequest, line_count: int)
         raise CheckoutError(
             N_("Some items in your cart are no longer sold. Review your cart."), code="cart_changed"
         )
+    if quote.restrictions:
+        raise CheckoutError(quote.restrictions[0].message, code="restricted")
+    if quote.taxes.error is not None:
+        raise CheckoutError(quote.taxes.error.message, code=quote.taxes.error.code)
     if quote.method is None:
         raise CheckoutError(NOT_SHIPPED_HERE, code="shipping")
     if (request.expected_version is not None and request.expected_version != quote.version) or (
@@ -137,6 +141,7 @@ async def _write_order(
             catalog=catalog,
             pricer=request.pricer,
             country=request.country,
+            region=request.address.get("country_area", ""),
             shipping_method=request.shipping_method,
             settings=settings,
             with_stock=False,
@@ -158,11 +163,14 @@ async def _write_order(
                 status=Status.PENDING_PAYMENT.value,
                 subtotal_minor=to_minor(quote.subtotal),
                 shipping_minor=to_minor(quote.shipping),
+                taxes_minor=to_minor(quote.taxes.adjustment),
+                incoterm=quote.taxes.incoterm,
                 total_minor=to_minor(quote.total),
                 market=quote.pricer.presentment.market.code,
                 settlement_currency=settings.shop_currency,
                 settlement_subtotal_minor=to_minor(quote.settlement_subtotal),
                 settlement_shipping_minor=to_minor(quote.settlement_shipping),
+                settlement_taxes_minor=to_minor(quote.settlement_taxes),
                 settlement_total_minor=to_minor(quote.settlement_total),
                 fx_rate=str(quote.rate),
                 fx_applied_rate=str(quote.fx.shown_rate) if quote.fx else "",
@@ -200,12 +208,41 @@ async def _write_order(
                 for line, settlement_minor in zip(lines, quote.line_settlements, strict=True)
             )
         ).run()
+        if charges := order_charges(order_id, quote):
+            await OrderCharge.insert(*charges).run()
         await record_event(order_id, None, Status.PENDING_PAYMENT.value, actor="shopper")
         reference = await create_payment(
             order_id, request.provider.code, to_minor(quote.total), quote.currency
         )
         await CartLine.delete().where(CartLine.cart == cart_id).run()
     return number, reference
+
+
+def order_charges(order_id: int, quote: CheckoutQuote) -> list[OrderCharge]:
+    """The quote's tax, duty and fee lines (and any tax taken off the prices) as order rows."""
+    settlement = quote.settlement_total.currency.code
+    return [
+        OrderCharge(
+            order=order_id,
+            position=position,
+            kind=charge.kind,
+            name=charge.name,
+            rate="" if charge.rate is None else str(charge.rate),
+            base_minor=to_minor(charge.base),
+            amount_minor=to_minor(charge.amount),
+            # Each line's shop-currency equivalent at the order's rate (for reports).
+            settlement_minor=to_minor(money(charge.amount.amount / quote.rate, settlement)),
+            collected=charge.collected,
+            included=charge.included,
+            estimate=charge.estimate,
+            rule=charge.rule[:120],
+            source=charge.source[:300],
+            explanation=charge.explanation[:300],
+            params=json.dumps(dict(charge.params), ensure_ascii=False),
+            data_version=quote.taxes.data_version,
+        )
+        for position, charge in enumerate(quote.taxes.lines)
+    ]
 
 
 async def collect_payment(

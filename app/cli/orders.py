@@ -79,13 +79,29 @@ def orders_show(number: str) -> None:
     for line in order.lines:
         total = format_money(line.total, "en")
         console.print(f"  {line.quantity} x {line.sku}  {line.product_name} {line.variant_label}  {total}")
+    for charge in order.charges:  # taxes, duties and fees as quoted at checkout
+        rate = f" {charge.rate} %" if charge.rate is not None else ""
+        how = "included" if charge.included else charge.collected
+        refunded = f", refunded {format_money(charge.refunded, 'en')}" if charge.refunded.amount else ""
+        console.print(
+            f"  {charge.kind} {charge.rule}{rate}  {format_money(charge.amount, 'en')} ({how}{refunded})"
+        )
     for event in order.events:
         change = f"{event.from_status or '-'} -> {event.to_status}"
         console.print(f"  {event.created_at:%Y-%m-%d %H:%M:%S}  {change}  by {event.actor}  {event.note}")
     for refund in order.refunds:
         amount = format_money(refund.amount, "en")
         why = f"  {refund.error}" if refund.error else ""
-        console.print(f"  refund {refund.idempotency_key}  {amount}  {refund.status}  by {refund.actor}{why}")
+        share = (
+            f" (tax {format_money(refund.tax, 'en')}, duty {format_money(refund.duty, 'en')})"
+            if refund.tax is not None
+            and refund.duty is not None
+            and (refund.tax.amount or refund.duty.amount)
+            else ""
+        )
+        console.print(
+            f"  refund {refund.idempotency_key}  {amount}{share}  {refund.status}  by {refund.actor}{why}"
+        )
 
 
 def move(number: str, target: Status, note: str = "") -> None:

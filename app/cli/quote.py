@@ -17,6 +17,7 @@ def quote(source: IO[str]) -> None:
 
     Same JSON as POST /api/v1/quotes. Invalid input: a message on stderr, exit 2.
     """
+    from app.core.settings import get_settings
     from app.fx.services import snapshot_table
     from app.tax.model import QuoteError
     from app.tax.services import current_rates, error_field, quote_json
@@ -34,7 +35,7 @@ def quote(source: IO[str]) -> None:
         )
         rates = snapshot_table()
     try:
-        answer = quote_json(data, rates)
+        answer = quote_json(data, rates, get_settings().tax_registrations)
     except QuoteError as error:
         field = error_field(error)
         click.echo(f"Error ({error.code}{f', {field}' if field else ''}): {error}", err=True)

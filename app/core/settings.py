@@ -47,6 +47,19 @@ def _secret_key(var_dir: Path, env: str) -> str:
     return key_file.read_text().strip()
 
 
+# The demo shop's tax registrations (a German shop selling to consumers abroad): EU OSS, and the
+# schemes where a foreign seller charges the tax at checkout. Outside production they are the
+# default; in production only what TAX_REGISTRATIONS says counts.
+DEMO_TAX_REGISTRATIONS = ("OSS", "UK_VAT", "VOEC", "CH_VAT", "AU_GST", "NZ_GST", "SG_OVR", "CA_GST")
+
+
+def _registrations(production: bool) -> tuple[str, ...]:
+    raw = os.environ.get("TAX_REGISTRATIONS")
+    if raw is None:
+        return () if production else DEMO_TAX_REGISTRATIONS
+    return tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a running shop."""
@@ -62,6 +75,15 @@ class Settings:
     bank_bic: str = "COBADEFFXXX"
     shop_currency: str = "EUR"
     shop_country: str = "DE"
+    # Entered catalogue prices include the shop country's VAT for their tax class (demo: EUR incl.
+    # German VAT). Shipping rates are net either way.
+    prices_include_tax: bool = True
+    # Where the shop is registered to charge tax itself (IOSS, OSS, UK_VAT, VOEC, CH_VAT, AU_GST,
+    # NZ_GST, SG_OVR, CA_GST, US_SALES_TAX:NY, ...): TAX_REGISTRATIONS, comma-separated.
+    tax_registrations: tuple[str, ...] = ()
+    # Invoices carry a statement on origin, so goods of preferential origin (EU goods into the UK
+    # under the TCA, say) get the preferential duty rate.
+    origin_statement: bool = True
     default_locale: str = "en"
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -116,6 +138,9 @@ def load_settings() -> Settings:
         bank_bic=os.environ.get("BANK_BIC", "COBADEFFXXX"),
         shop_currency=os.environ.get("SHOP_CURRENCY", "EUR").upper(),
         shop_country=os.environ.get("SHOP_COUNTRY", "DE").upper(),
+        prices_include_tax=_bool("PRICES_INCLUDE_TAX", True),
+        tax_registrations=_registrations(production),
+        origin_statement=_bool("ORIGIN_STATEMENT", True),
         default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
         db_pool_min=_int("DB_POOL_MIN", 1),
         db_pool_max=_int("DB_POOL_MAX", 10),

@@ -10,7 +10,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import NumberPattern, format_currency, format_decimal
+from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent
 from babel.units import format_unit
 from moneyed import Money
 
@@ -55,6 +55,11 @@ def format_number(value: int | Decimal, locale_code: str) -> str:
 def format_rate(value: Decimal, locale_code: str) -> str:
     """An exchange rate with every digit it has (format_number would stop at 3 decimals)."""
     return format_decimal(value, locale=_babel(locale_code), decimal_quantization=False)
+
+
+def format_percent_rate(value: Decimal, locale_code: str) -> str:
+    """A tax rate given in percent (19, 5.5) as the locale writes it: `19 %`, `5,5 %`, `19%`."""
+    return format_percent(value / 100, locale=_babel(locale_code), decimal_quantization=False)
 
 
 def format_date(value: date | datetime, locale_code: str, style: str = "long") -> str:

@@ -5,6 +5,7 @@ HTML pages are autoescaped; plain-text emails are not (they are not HTML).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -12,6 +13,7 @@ from jinja2.runtime import Context
 
 from app.core.settings import PROJECT_ROOT
 from app.i18n import formatting
+from app.i18n.explain import explain
 from app.i18n.translations import get_translations
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -48,6 +50,11 @@ def _error_text(context: Context, error: Any) -> str:
     return text % params if params else text
 
 
+@pass_context
+def _explain(context: Context, msgid: str, params: Mapping[str, str]) -> str:
+    return explain(msgid, params, context["locale_code"])
+
+
 def create_environment(auto_reload: bool = False) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -69,6 +76,8 @@ def create_environment(auto_reload: bool = False) -> Environment:
         country=_locale_filter(formatting.country_name),
         weight=_locale_filter(formatting.format_weight),
         dimensions=_locale_filter(formatting.format_dimensions_cm),
+        percent=_locale_filter(formatting.format_percent_rate),
         error_text=_error_text,
+        explain=_explain,
     )
     return env

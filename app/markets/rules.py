@@ -23,6 +23,12 @@ class Market:
     rounding: Rounding
     fx_markup_percent: Decimal
     country_currencies: Mapping[str, str] = field(default_factory=dict)
+    # Who pays import charges where a regime leaves it open: "DDP" (collected at checkout) or "DAP"
+    # (the shopper pays the carrier on delivery; checkout shows an estimate).
+    incoterm: str = "DAP"
+    # Tax-inclusive markets only: one gross price in every country of the market (the entered price;
+    # the merchant absorbs rate differences) instead of each destination's own gross price.
+    one_gross_price: bool = False
 
     def currency_for(self, country: str | None) -> str:
         return self.country_currencies.get(country or "", self.currency)
@@ -47,6 +53,12 @@ class MarketSet:
         ) | {self.base_currency}
 
 
+def _incoterm(market: str, value: object) -> str:
+    if value not in ("DDP", "DAP"):
+        raise ValueError(f"market {market}: incoterm must be DDP or DAP, not {value!r}")
+    return str(value)
+
+
 def parse_markets(data: Mapping[str, Any]) -> MarketSet:
     markets = {
         code: Market(
@@ -58,6 +70,8 @@ def parse_markets(data: Mapping[str, Any]) -> MarketSet:
             rounding=Rounding.parse(entry["rounding"]),
             fx_markup_percent=Decimal(entry.get("fx_markup_percent", "0")),
             country_currencies=dict(entry.get("country_currencies", {})),
+            incoterm=_incoterm(code, entry.get("incoterm", "DAP")),
+            one_gross_price=bool(entry.get("one_gross_price", False)),
         )
         for code, entry in data["markets"].items()
     }
@@ -124,7 +138,7 @@ def resolve_presentment(
 
 # Converted prices are a pure function of these inputs, so they are memoised across requests:
 # a listing re-rendered after a cache miss costs dictionary lookups, not Decimal arithmetic.
-_CONVERTED: dict[tuple[Any, ...], dict[tuple[str, int], Money]] = {}
+_CONVERTED: dict[tuple[Any, ...], dict[tuple[str, int, Decimal], Money]] = {}
 _CONVERTED_MAX = 100_000  # prices per (rates, currency, markup, rule)
 _MINOR = Rounding("minor")
 
@@ -134,6 +148,46 @@ def forget_conversions() -> None:
     for memo in _CONVERTED.values():
         memo.clear()
     _CONVERTED.clear()
+
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class PriceTaxes:
+    """What prices hold in one destination: entered price -> net -> shown price.
+
+    `home`: per product tax class, the shop country's rate (percent) that entered prices include
+    (empty when the merchant enters net prices). `included`: per tax class, the destination's rate
+    that shown prices include, where the seller charges that tax at checkout; a class missing
+    there is shown net (tax-exclusive markets, or destination tax paid on import). Shipping rates
+    are net. `one_gross_price`: the entered gross price is shown as is wherever tax is included.
+    """
+
+    home: Mapping[str, Decimal] = field(default_factory=dict)
+    included: Mapping[str, Decimal] = field(default_factory=dict)
+    one_gross_price: bool = False
+
+    def factor(self, tax_class: str) -> Decimal:
+        """Shown price = entered price x factor (before conversion and rounding)."""
+        home = self.home.get(tax_class, Decimal(0))
+        rate = self.included.get(tax_class)
+        if rate is None:
+            return HUNDRED / (HUNDRED + home)
+        if self.one_gross_price and self.home:
+            return Decimal(1)
+        return (HUNDRED + rate) / (HUNDRED + home)
+
+    @property
+    def shipping_factor(self) -> Decimal:
+        return (HUNDRED + self.included.get("standard", Decimal(0))) / HUNDRED
+
+    @property
+    def includes_tax(self) -> bool:
+        return bool(self.included)
+
+
+NO_TAXES = PriceTaxes()  # entered prices shown as entered
 
 
 class Pricer:
@@ -148,10 +202,13 @@ class Pricer:
         presentment: Presentment,
         rates: RateTable,
         overrides: Mapping[tuple[int, str], tuple[int, str]] | None = None,
+        taxes: PriceTaxes = NO_TAXES,
     ) -> None:
         self.presentment = presentment
         self.rates = rates
         self.overrides = overrides or {}
+        self.taxes = taxes
+        self._tax_factors: dict[str, Decimal] = {}
         market = presentment.market
         self._price_rule = market.rounding if presentment.uses_market_currency else _MINOR
         self.currency = presentment.currency  # an attribute, not a property: read per conversion
@@ -167,13 +224,24 @@ class Pricer:
         }
         self._has_overrides = any(code == market.code for _, code in self.overrides)
 
-    def price(self, variant_id: int, base_minor: int, base_currency: str) -> Money:
+    def price(self, variant_id: int, base_minor: int, base_currency: str, *, tax_class: str) -> Money:
         if self._has_overrides:
             fixed = self.overrides.get((variant_id, self.presentment.market.code))
             if fixed is not None and fixed[1] == self.currency:
                 # A price list is charged as is, on the currency's charge unit (no HUF fillér).
                 return Money(quantize_charge(from_minor(*fixed).amount, self.currency), self._currency_object)
-        return self._convert_minor(base_minor, base_currency, self._price_rule)
+        return self._convert_minor(base_minor, base_currency, self._price_rule, self.tax_factor(tax_class))
+
+    def tax_factor(self, tax_class: str) -> Decimal:
+        factor = self._tax_factors.get(tax_class)
+        if factor is None:
+            factor = self._tax_factors[tax_class] = self.taxes.factor(tax_class)
+        return factor
+
+    def shipping(self, net: Money) -> Money:
+        """A shipping rate (net, in the shop currency) as charged here: with the destination tax
+        where prices include it, converted, to the minor unit."""
+        return self._convert_minor(to_minor(net), net.currency.code, _MINOR, self.taxes.shipping_factor)
 
     def from_price(self, product: Any) -> Money:
         """A product's lowest price (the "from" price in listings).
@@ -183,9 +251,14 @@ class Pricer:
         """
         if not self._has_overrides:
             cheapest = product.cheapest
-            return self._convert_minor(cheapest.price_minor, cheapest.currency, self._price_rule)
+            factor = self.tax_factor(product.tax_class)
+            return self._convert_minor(cheapest.price_minor, cheapest.currency, self._price_rule, factor)
         return min(
-            (self.price(v.id, v.price_minor, v.currency) for v in product.variants), key=lambda m: m.amount
+            (
+                self.price(v.id, v.price_minor, v.currency, tax_class=product.tax_class)
+                for v in product.variants
+            ),
+            key=lambda m: m.amount,
         )
 
     def convert(self, amount: Money, *, rounding: bool) -> Money:
@@ -208,20 +281,23 @@ class Pricer:
         rate = self.rates.cross(source_currency, self.currency)
         return apply_markup(rate, self.presentment.market.fx_markup_percent)
 
-    def _convert_minor(self, minor: int, source: str, rule: Rounding) -> Money:
-        if source == self.currency:
+    def _convert_minor(
+        self, minor: int, source: str, rule: Rounding, tax_factor: Decimal = Decimal(1)
+    ) -> Money:
+        if source == self.currency and tax_factor == 1:
             return from_minor(minor, source)
         memo = self._memos[rule]
-        found = memo.get((source, minor))
+        key = (source, minor, tax_factor)
+        found = memo.get(key)
         if found is None:
             factor = self._factors.get(source)
             if factor is None:  # rate, markup and the source's minor unit in one multiplier
                 factor = self._factors[source] = self.applied_rate(source).scaleb(-precision(source))
-            converted = minor * factor
+            converted = minor * factor * tax_factor
             found = Money(round_price(converted, self.currency, rule), self._currency_object)
             if len(memo) >= _CONVERTED_MAX:
                 memo.clear()
-            memo[(source, minor)] = found
+            memo[key] = found
         return found
 
 

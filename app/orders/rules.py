@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -99,3 +100,22 @@ def access_key(secret: str, number: str) -> str:
 
 def access_key_valid(secret: str, number: str, key: str | None) -> bool:
     return bool(key) and hmac.compare_digest(access_key(secret, number), key or "")
+
+
+def refunded_charges(
+    charges: Mapping[int, tuple[int, int]], order_total_minor: int, refunded_total_minor: int
+) -> dict[int, int]:
+    """Each charge's refunded amount once the order has `refunded_total_minor` back, in proportion:
+    a refund of a third of the total returns a third of every tax and duty paid at checkout.
+
+    `charges`: id -> (amount paid at checkout, refunded so far). Worked out on the cumulative total
+    (half up), so partial refunds never drift and a full refund returns every charge exactly; an
+    amount never goes down and never exceeds the charge.
+    """
+    if order_total_minor <= 0:
+        return {charge_id: refunded for charge_id, (_, refunded) in charges.items()}
+    result = {}
+    for charge_id, (amount, refunded) in charges.items():
+        share = (amount * refunded_total_minor * 2 + order_total_minor) // (2 * order_total_minor)
+        result[charge_id] = max(refunded, min(amount, share))
+    return result

@@ -14,7 +14,7 @@ from app.catalog.tables import Variant
 from app.core.money import from_minor
 from app.core.transactions import write_transaction
 from app.orders.rules import Fulfilment, IllegalTransition, Status, check_transition, releases_stock
-from app.orders.tables import Order, OrderEvent, OrderLine
+from app.orders.tables import Order, OrderCharge, OrderEvent, OrderLine
 from app.payments.tables import Refund
 
 TIMESTAMP_COLUMNS = {
@@ -115,6 +115,25 @@ class OrderLineView:
 
 
 @dataclass(frozen=True)
+class OrderChargeView:
+    """A tax, duty or fee line as quoted at checkout (kind "removed": tax taken off the prices)."""
+
+    kind: str
+    name: str  # gettext msgid
+    rate: Decimal | None
+    amount: Money
+    refunded: Money
+    collected: str  # checkout | delivery
+    included: bool
+    estimate: bool
+    rule: str
+    source: str
+    explanation: str  # gettext msgid
+    params: dict[str, str]
+    data_version: str
+
+
+@dataclass(frozen=True)
 class OrderEventView:
     from_status: str | None
     to_status: str
@@ -133,6 +152,8 @@ class RefundView:
     note: str
     error: str
     created_at: datetime
+    tax: Money | None = None  # the share of tax, and of duties and fees, this refund returned
+    duty: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +185,16 @@ class OrderView:
     fx_source: str = ""
     fx_as_of: date | None = None
     refunds: tuple[RefundView, ...] = ()
+    taxes: Money | None = None  # what the taxes changed in the total (None: orders before landed cost)
+    incoterm: str = ""
+    charges: tuple[OrderChargeView, ...] = ()
+
+    @property
+    def due_on_delivery(self) -> Money:
+        """The estimate of import charges the carrier collects (DAP)."""
+        return sum(
+            (c.amount for c in self.charges if c.collected == "delivery"), from_minor(0, self.currency)
+        )
 
     @property
     def converted(self) -> bool:
@@ -186,6 +217,9 @@ async def load_order(number: str) -> OrderView:
     lines = await OrderLine.select().where(OrderLine.order == row["id"]).order_by(OrderLine.id).run()
     events = await OrderEvent.select().where(OrderEvent.order == row["id"]).order_by(OrderEvent.id).run()
     refunds = await Refund.select().where(Refund.order == row["id"]).order_by(Refund.id).run()
+    charges = (
+        await OrderCharge.select().where(OrderCharge.order == row["id"]).order_by(OrderCharge.position).run()
+    )
     settlement_currency = row["settlement_currency"] or currency
     address = row["shipping_address"]
     return OrderView(
@@ -243,8 +277,30 @@ async def load_order(number: str) -> OrderView:
                 note=r["note"],
                 error=r["error"],
                 created_at=r["created_at"],
+                tax=from_minor(r["tax_minor"], r["currency"]),
+                duty=from_minor(r["duty_minor"], r["currency"]),
             )
             for r in refunds
+        ),
+        taxes=from_minor(row["taxes_minor"], currency) if row["incoterm"] else None,
+        incoterm=row["incoterm"],
+        charges=tuple(
+            OrderChargeView(
+                kind=c["kind"],
+                name=c["name"],
+                rate=Decimal(c["rate"]) if c["rate"] else None,
+                amount=from_minor(c["amount_minor"], currency),
+                refunded=from_minor(c["refunded_minor"], currency),
+                collected=c["collected"],
+                included=c["included"],
+                estimate=c["estimate"],
+                rule=c["rule"],
+                source=c["source"],
+                explanation=c["explanation"],
+                params=json.loads(c["params"]) if isinstance(c["params"], str) else dict(c["params"]),
+                data_version=c["data_version"],
+            )
+            for c in charges
         ),
     )
 

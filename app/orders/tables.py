@@ -5,7 +5,18 @@ Unique and CHECK constraints live in migrations/ (raw SQL that works on SQLite a
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -23,6 +34,10 @@ class Order(Table, tablename="shop_order"):
     status = Varchar(length=32, index=True)
     subtotal_minor = BigInt()
     shipping_minor = BigInt()
+    # What the taxes changed in the total: charged at checkout less tax taken off the shown prices
+    # (see app/checkout/landed.py); the lines are in OrderCharge.
+    taxes_minor = BigInt(default=0)
+    incoterm = Varchar(length=3, default="")
     total_minor = BigInt()
     refunded_minor = BigInt(default=0)
     shipping_method = Varchar(length=32)
@@ -36,6 +51,7 @@ class Order(Table, tablename="shop_order"):
     settlement_currency = Varchar(length=3, default="")
     settlement_subtotal_minor = BigInt(default=0)
     settlement_shipping_minor = BigInt(default=0)
+    settlement_taxes_minor = BigInt(default=0)
     settlement_total_minor = BigInt(default=0)
     refunded_settlement_minor = BigInt(default=0)
     fx_rate = Varchar(length=40, default="1")
@@ -73,6 +89,35 @@ class OrderLine(Table):
     origin_country = Varchar(length=2)
     customs_description = Varchar(length=300, default="")
     weight_grams = Integer()
+
+
+class OrderCharge(Table):
+    """A tax, duty or fee line of an order as the shopper was quoted it, with the rule behind it.
+
+    `included`: already in the goods and shipping (tax-inclusive prices); `collected`: `checkout`
+    (in the total) or `delivery` (an estimate the carrier collects); `removed` marks the tax taken
+    off tax-inclusive prices when the goods are imported instead. `refunded_minor` grows with
+    refunds, in proportion to the amount refunded.
+    """
+
+    id = Serial(primary_key=True)
+    order = ForeignKey(Order, null=False, on_delete=OnDelete.cascade, index=True)
+    position = Integer(default=0)
+    kind = Varchar(length=8)  # tax | duty | fee | removed
+    name = Varchar(length=200)  # gettext msgid
+    rate = Varchar(length=20, default="")  # percent as a decimal string; "" for flat amounts
+    base_minor = BigInt(default=0)
+    amount_minor = BigInt()
+    settlement_minor = BigInt(default=0)
+    refunded_minor = BigInt(default=0)
+    collected = Varchar(length=10)
+    included = Boolean(default=False)
+    estimate = Boolean(default=False)
+    rule = Varchar(length=120)
+    source = Varchar(length=300, default="")
+    explanation = Varchar(length=300, default="")  # gettext msgid
+    params = JSON(default="{}")
+    data_version = Varchar(length=24, default="")
 
 
 class OrderEvent(Table):

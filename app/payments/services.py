@@ -13,9 +13,9 @@ from typing import Any
 from app.core.money import charge_unit, from_minor, is_chargeable, money, to_minor
 from app.core.transactions import write_transaction
 from app.markets.rules import settlement_amount
-from app.orders.rules import Status, allowed_transitions, refund_status
+from app.orders.rules import Status, allowed_transitions, refund_status, refunded_charges
 from app.orders.services import OrderNotFound, apply_transition, fulfilment_of, record_event
-from app.orders.tables import Order, OrderEvent
+from app.orders.tables import Order, OrderCharge, OrderEvent
 from app.payments.providers import Outcome, PaymentProvider, ProviderResult, provider_registry
 from app.payments.tables import Payment, PaymentEvent, Refund
 
@@ -253,6 +253,43 @@ async def _claim_refund(
         return _Claim(row, payment["reference"], replayed=False)
 
 
+async def refund_charges(order: dict[str, Any], new_refunded_minor: int) -> tuple[int, int]:
+    """Return the order's taxes and duties in proportion to what is refunded (charges paid at
+    checkout, included or added); returns this refund's (tax, duty and fee) share."""
+    rows = (
+        await OrderCharge.select(
+            OrderCharge.id, OrderCharge.kind, OrderCharge.amount_minor, OrderCharge.refunded_minor
+        )
+        .where(
+            (OrderCharge.order == order["id"])
+            & (OrderCharge.collected == "checkout")
+            & (OrderCharge.kind != "removed")
+        )
+        .run()
+    )
+    if not rows:
+        return 0, 0
+    now_refunded = refunded_charges(
+        {r["id"]: (r["amount_minor"], r["refunded_minor"]) for r in rows},
+        order["total_minor"],
+        new_refunded_minor,
+    )
+    tax = duty = 0
+    for row in rows:
+        delta = now_refunded[row["id"]] - row["refunded_minor"]
+        if delta:
+            await (
+                OrderCharge.update({OrderCharge.refunded_minor: now_refunded[row["id"]]})
+                .where(OrderCharge.id == row["id"])
+                .run()
+            )
+        if row["kind"] == "tax":
+            tax += delta
+        else:
+            duty += delta
+    return tax, duty
+
+
 async def _record_outcome(refund_id: int, result: ProviderResult, actor: str) -> dict[str, Any]:
     """Step (c): under the order's lock, record the provider's answer once.
 
@@ -282,7 +319,13 @@ async def _record_outcome(refund_id: int, result: ProviderResult, actor: str) ->
         else:
             new_refunded = order["refunded_minor"] + amount_minor
             settled = settlement_refund(order, amount_minor, new_refunded)
-            changes = {Refund.status: Outcome.SUCCEEDED.value, Refund.settlement_minor: settled}
+            tax_minor, duty_minor = await refund_charges(order, new_refunded)
+            changes = {
+                Refund.status: Outcome.SUCCEEDED.value,
+                Refund.settlement_minor: settled,
+                Refund.tax_minor: tax_minor,
+                Refund.duty_minor: duty_minor,
+            }
             if result.event_id:
                 await _insert_event(refund["payment"], result.event_id, "refund", amount_minor)
             amounts: dict[Any, Any] = {

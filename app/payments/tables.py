@@ -53,6 +53,9 @@ class Refund(Table):
     currency = Varchar(length=3)
     # The shop-currency share, fixed when the refund succeeds (the last one takes the remainder).
     settlement_minor = BigInt(default=0)
+    # The share of this refund that returns tax, and duty and fees, paid at checkout (in proportion).
+    tax_minor = BigInt(default=0)
+    duty_minor = BigInt(default=0)
     status = Varchar(length=16)
     provider = Varchar(length=32)
     provider_refund_id = Varchar(length=128)  # what the provider was given as its idempotency key

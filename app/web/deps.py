@@ -39,7 +39,9 @@ async def provide_page(request: Request[Any, Any, Any], locale: FromPath[str]) -
     shop_locale = provide_shop_locale(locale)
     catalog = await shop.catalog_cache.get()
     rates = await shop.fx_cache.get()
-    pricer = make_pricer(presentment_for(request, shop_locale, rates, shop.settings), rates, catalog)
+    pricer = make_pricer(
+        presentment_for(request, shop_locale, rates, shop.settings), rates, catalog, shop.settings
+    )
     return PageRequest(request, shop, shop_locale, catalog, pricer)
 
 

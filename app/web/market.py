@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.i18n.formatting import country_name
 from app.i18n.locales import LOCALES, ShopLocale, parse_accept_language
 from app.markets.data import market_set
 from app.markets.rules import Presentment, Pricer, resolve_presentment, sellable_presentment
+from app.markets.taxes import price_taxes
 from app.shipping.data import rate_table
 from app.web.state import COUNTRY_COOKIE, CURRENCY_COOKIE
 
@@ -103,8 +105,12 @@ def presentment_for(
     )
 
 
-def make_pricer(presentment: Presentment, rates: RateTable, catalog: Catalog | None) -> Pricer:
-    return Pricer(presentment, rates, catalog.price_overrides if catalog else None)
+def make_pricer(
+    presentment: Presentment, rates: RateTable, catalog: Catalog | None, settings: Settings
+) -> Pricer:
+    """The shopper's pricer: the market's price lists, the rates, and the taxes prices hold there today."""
+    taxes = price_taxes(settings, presentment, rates, datetime.now(UTC).date())
+    return Pricer(presentment, rates, catalog.price_overrides if catalog else None, taxes)
 
 
 @lru_cache(maxsize=32)

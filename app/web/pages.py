@@ -18,6 +18,7 @@ from app.catalog.rules import Catalog
 from app.core.settings import get_settings
 from app.i18n.formatting import format_number
 from app.i18n.locales import DEFAULT_LOCALE, LOCALES, ShopLocale
+from app.i18n.markers import N_
 from app.i18n.translations import get_translations
 from app.markets.regions import crosses_customs_border
 from app.markets.rules import Pricer
@@ -123,13 +124,26 @@ def render(
         "pricer": pricer,
         "presentment": pricer.presentment if pricer else None,
         "fx_note": fx_disclosure(pricer, settings.shop_currency),
-        "duties_may_apply": lambda country: crosses_customs_border(settings.shop_country, country),
+        "tax_note": price_tax_note(pricer, settings.shop_country) if pricer else "",
         "selector": market_selector(locale.code, pricer, fresh),
     }
     headers = dict(meta.headers)
     if meta.noindex:
         headers["X-Robots-Tag"] = "noindex"
     return RenderedPage(shop.templates.get_template(template).render(page_context), headers)
+
+
+def price_tax_note(pricer: Pricer, shop_country: str) -> str:
+    """What the shopper's prices hold (a gettext msgid): it follows the pricing model of
+    app/markets/taxes.py, and checkout charges exactly that (app/checkout/landed.py)."""
+    country = pricer.presentment.country or shop_country
+    if pricer.taxes.includes_tax:
+        if crosses_customs_border(shop_country, country):
+            return N_("Prices include VAT for your country; import duties, if any, are added at checkout.")
+        return N_("Prices include VAT for your country.")
+    if pricer.presentment.market.incoterm == "DDP":
+        return N_("Prices exclude tax: taxes and import duties due are added at checkout.")
+    return N_("Prices exclude tax: import duties and taxes may be payable to the carrier on delivery.")
 
 
 def cart_badge(locale: str, count: int) -> str:
@@ -250,7 +264,9 @@ def build_page(
     rates = shop.fx_cache.peek()
     catalog = shop.catalog_cache.peek()
     pricer = (
-        make_pricer(presentment_for(request, locale, rates, shop.settings), rates, None) if rates else None
+        make_pricer(presentment_for(request, locale, rates, shop.settings), rates, None, shop.settings)
+        if rates
+        else None
     )
     rendered = render(shop, base_url(request), locale, template, context, meta, catalog, pricer)
     return respond(request, locale, rendered, 0, status_code)

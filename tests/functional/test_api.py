@@ -143,7 +143,14 @@ async def test_checkout_via_api_with_idempotency_key(client) -> None:
     )
     assert first.status_code == 201, first.text
     order = first.json()
-    assert order["status"] == "paid" and order["total"]["minor"] == 1990 + 990
+    # Prices include German VAT; the 9.90 net express rate gets 19 % VAT too: 9.90 x 1.19 = 11.78.
+    assert order["status"] == "paid" and order["total"]["minor"] == 1990 + 1178
+    assert order["shipping"]["minor"] == 1178 and order["incoterm"] == "DDP"
+    # One VAT line, already in the prices (nothing added): 31.68 x 19/119 = 5.058 -> 5.06.
+    [vat] = order["charges"]
+    assert (vat["kind"], vat["rate"], vat["included"], vat["collected"]) == ("tax", "19", True, "checkout")
+    assert vat["amount"]["minor"] == 506
+    assert order["due_on_delivery"]["minor"] == 0
     assert order["lines"][0]["name"] == "Schlichtes T-Shirt"
     again = await client.post(
         f"/api/v1/carts/{token}/checkout", json=payload, headers={"Idempotency-Key": "abc-1"}

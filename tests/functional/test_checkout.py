@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.catalog.tables import Variant
-from app.orders.tables import Order, OrderEvent
+from app.orders.tables import Order, OrderCharge, OrderEvent
 from app.payments.tables import Payment
 from tests.builders import build_catalog, product
 from tests.functional.shop import GERMAN_CHECKOUT, add_to_cart, input_value, post_form
@@ -39,13 +39,21 @@ async def test_bank_transfer_checkout_creates_a_pending_order_with_a_frozen_copy
     body = text(page.text)
     assert "Awaiting payment" in body
     assert "Please pay by bank transfer" in body
-    assert "€29.90" in body  # 2 x 12.50 + 4.90 domestic standard shipping
+    # 2 x 12.50 (German VAT included) + 4.90 net domestic standard shipping x 1.19 VAT = 5.83
+    assert "€30.83" in body
     assert "Heidestraße 17" in body and "51147 KÖLN" in body and "Germany" in body
 
     order = await Order.select().first().run()
     assert order["status"] == "pending_payment"
     assert order["email"] == "erika@example.com"
-    assert (order["subtotal_minor"], order["shipping_minor"], order["total_minor"]) == (2500, 490, 2990)
+    assert (order["subtotal_minor"], order["shipping_minor"], order["total_minor"]) == (2500, 583, 3083)
+    # The VAT is in the prices: nothing is added (taxes_minor 0); one included 19 % line,
+    # 30.83 x 19/119 = 4.92.
+    assert (order["taxes_minor"], order["incoterm"]) == (0, "DDP")
+    charges = await OrderCharge.select(
+        OrderCharge.kind, OrderCharge.rate, OrderCharge.amount_minor, OrderCharge.included
+    ).run()
+    assert charges == [{"kind": "tax", "rate": "19", "amount_minor": 492, "included": True}]
     assert (await Variant.select(Variant.stock).where(Variant.sku == "MG-001-SAGE").first().run())[
         "stock"
     ] == 3
@@ -144,12 +152,35 @@ async def test_japanese_address_is_validated_and_formatted_the_japanese_way(clie
     }
     response = await checkout(client, "ja", **{**fields, "postal_code": "12"})
     assert response.status_code == 422
-    assert "€57.40" in text(response.text)  # the form comes back with the Express total to Japan
+    # The form comes back with the Express total to Japan. The shopper's prices are German
+    # (VAT included): 12.50 and 44.90 net express x 1.19 = 53.43. Exported to Japan, that VAT comes
+    # off: 12.50 / 1.19 = 10.50 and 44.90 net, so 65.93 - 10.53 = 55.40 (under JPY 10,000:
+    # no Japanese duty or consumption tax).
+    summary = text(response.text)
+    assert "€53.43" in summary and "−€10.53" in summary and "€55.40" in summary
     values = {**form_values(response.text, "/ja/checkout"), **fields}
     response = await client.post("/ja/checkout", data=values, follow_redirects=False)
     assert response.status_code == 303, text(response.text)[:500]
-    order = await Order.select(Order.shipping_country, Order.shipping_minor, Order.locale).first().run()
-    assert order == {"shipping_country": "JP", "shipping_minor": 4490, "locale": "ja"}
+    order = (
+        await Order.select(
+            Order.shipping_country,
+            Order.shipping_minor,
+            Order.taxes_minor,
+            Order.total_minor,
+            Order.locale,
+        )
+        .first()
+        .run()
+    )
+    assert order == {
+        "shipping_country": "JP",
+        "shipping_minor": 5343,  # as shown: 44.90 x 1.19
+        "taxes_minor": -1053,  # the German VAT taken off: 12.50 + 53.43 - 10.50 - 44.90
+        "total_minor": 5540,  # 1250 + 5343 - 1053
+        "locale": "ja",
+    }
+    [removed] = await OrderCharge.select(OrderCharge.kind, OrderCharge.amount_minor).run()
+    assert removed == {"kind": "removed", "amount_minor": 1053}
     page = await client.get(response.headers["location"])
     assert "日本" in text(page.text)
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
+from litestar.testing import AsyncTestClient
+
+from app.core.settings import get_settings
+from app.server.app import create_app
 from tests.builders import store_rates
 
 # The example: a EUR 100 T-shirt from China to Germany, EUR 10 shipping, IOSS seller.
@@ -85,16 +90,17 @@ async def test_explanations_follow_locale_and_accept_language(client) -> None:
     assert german["total_now"] == english["total_now"] == "133.90"
 
 
-async def test_duty_rate_overrides_data_and_omitted_registrations_are_the_shops(client, monkeypatch) -> None:
-    # Without IOSS (TAX_REGISTRATIONS unset) the VAT is due on delivery, not at checkout.
-    monkeypatch.delenv("TAX_REGISTRATIONS", raising=False)
+async def test_duty_rate_overrides_data_and_omitted_registrations_are_the_shops(client) -> None:
+    # The demo shop has no IOSS registration (it ships from the EU): VAT due on delivery.
     body = example()
     del body["seller_registrations"]
     answer = (await client.post("/api/v1/quotes", json=body)).json()
     assert answer["collected"] == "delivery" and answer["incoterm"] == "DAP"
     assert answer["due_on_delivery"] != "0.00"
-    monkeypatch.setenv("TAX_REGISTRATIONS", "IOSS")
-    answer = (await client.post("/api/v1/quotes", json=body)).json()
+    # A shop registered for IOSS (TAX_REGISTRATIONS=IOSS) collects it at checkout.
+    settings = replace(get_settings(), tax_registrations=("IOSS",))
+    async with AsyncTestClient(app=create_app(settings), base_url="http://shop.test") as ioss_shop:
+        answer = (await ioss_shop.post("/api/v1/quotes", json=body)).json()
     assert answer["collected"] == "checkout" and answer["total_now"] == "133.90"
     # Over EUR 150 there is no flat duty: a given duty_rate is used for the line.
     big = example(lines=[{**EXAMPLE["lines"][0], "unit_value": "200.00", "duty_rate": "12"}])

@@ -53,10 +53,12 @@ class CountingProvider:
 
 
 async def place(provider: PaymentProvider, details: Mapping[str, str]) -> str:
-    """One 10.00 EUR mug shipped in Germany (4.90): an order of 1490 cents."""
+    """One 10.00 EUR mug (German VAT included) shipped in Germany (4.90 net + 19 % VAT = 5.83):
+    an order of 1583 cents, holding 15.83 x 19/119 = 2.53 VAT."""
     await build_catalog([product("MG-001", "Mug", category="mugs", price="10.00")], stock=3)
     request = checkout_request(provider, dict(details))
     placed = await place_order(await cart_with("MG-001"), request, await load_catalog(), get_settings())
+    assert (await order_row(placed.number))["total_minor"] == 1000 + 583
     return placed.number
 
 
@@ -110,24 +112,27 @@ async def test_a_late_payment_on_a_cancelled_order_is_refunded_and_recorded() ->
     assert late is Applied.IGNORED  # the money arrived, the order stays cancelled
 
     provider = CountingProvider(code="manual")
-    result = await refund(number, 1490, provider, actor="cli:bob", idempotency_key="late-1")
-    assert result.status is Status.CANCELLED and result.refunded_minor == 1490
-    assert provider.paid_out == 1490
+    total = (await order_row(number))["total_minor"]
+    result = await refund(number, total, provider, actor="cli:bob", idempotency_key="late-1")
+    assert result.status is Status.CANCELLED and result.refunded_minor == total
+    assert provider.paid_out == total
     row = await order_row(number)
     assert (row["status"], row["refunded_minor"], row["refunded_settlement_minor"]) == (
         "cancelled",
-        1490,
-        1490,
+        total,
+        total,
     )
     [recorded] = await refunds_of(number)
-    assert (recorded["status"], recorded["settlement_minor"]) == ("succeeded", 1490)
+    assert (recorded["status"], recorded["settlement_minor"]) == ("succeeded", total)
+    # The whole order back returns all the VAT it held (2.53, see `place`), and no duty.
+    assert (recorded["tax_minor"], recorded["duty_minor"]) == (253, 0)
     last = await OrderEvent.select().where(OrderEvent.order == order_id).order_by(OrderEvent.id).run()
     assert (last[-1]["from_status"], last[-1]["to_status"], last[-1]["actor"]) == (
         "cancelled",
         "cancelled",
         "cli:bob",
     )
-    assert "refund 1490 EUR" in last[-1]["note"]
+    assert f"refund {total} EUR" in last[-1]["note"]
     assert (await Variant.select(Variant.stock).first().run())["stock"] == stock_after_cancel
     with pytest.raises(PaymentError):
         await refund(number, 1, provider, actor="cli:bob")
@@ -149,8 +154,9 @@ async def test_a_refused_refund_is_recorded_as_failed_and_changes_no_amount() ->
     assert len(refusing.calls) == 1
     # A failed refund reserves nothing: the whole amount can still be refunded under a new key.
     provider = CountingProvider()
-    result = await refund(number, 1490, provider, actor="cli:alice", idempotency_key="rf-2")
-    assert result.status is Status.REFUNDED and provider.paid_out == 1490
+    total = row["total_minor"]
+    result = await refund(number, total, provider, actor="cli:alice", idempotency_key="rf-2")
+    assert result.status is Status.REFUNDED and provider.paid_out == total
     assert [r["status"] for r in await refunds_of(number)] == ["failed", "succeeded"]
 
 
@@ -171,8 +177,9 @@ async def test_a_crash_after_the_provider_paid_leaves_a_pending_refund_a_retry_c
     [pending] = await refunds_of(number)
     assert pending["status"] == "pending"  # ...and the shop knows a refund is under way
     assert (await order_row(number))["refunded_minor"] == 0
+    total = (await order_row(number))["total_minor"]
     with pytest.raises(PaymentError, match="pending"):  # the pending refund counts against the total
-        await refund(number, 1490, provider, actor="cli:alice", idempotency_key="rf-2")
+        await refund(number, total, provider, actor="cli:alice", idempotency_key="rf-2")
 
     monkeypatch.setattr(payment_services, "_record_outcome", record_outcome)
     retried = await refund(number, 400, provider, actor="cli:alice", idempotency_key="rf-1")
@@ -210,19 +217,20 @@ async def test_a_provider_error_leaves_the_refund_pending() -> None:
 async def test_over_refunds_are_refused() -> None:
     number = await paid_order()
     provider = CountingProvider()
-    with pytest.raises(PaymentError, match="at most 1490"):
-        await refund(number, 1491, provider, actor="cli:alice")
+    total = (await order_row(number))["total_minor"]
+    with pytest.raises(PaymentError, match=f"at most {total}"):
+        await refund(number, total + 1, provider, actor="cli:alice")
     with pytest.raises(PaymentError):
         await refund(number, 0, provider, actor="cli:alice")
     await refund(number, 1000, provider, actor="cli:alice")
-    with pytest.raises(PaymentError, match="at most 490"):
-        await refund(number, 491, provider, actor="cli:alice")
+    with pytest.raises(PaymentError, match=f"at most {total - 1000}"):
+        await refund(number, total - 1000 + 1, provider, actor="cli:alice")
     assert provider.calls and len(provider.calls) == 1
     assert await Refund.count().run() == 1
 
 
 async def test_concurrent_refunds_never_exceed_what_was_paid() -> None:
-    """10 refunds of 300 to 309 race for the 1390 left of 1490: exactly 4 go through, all recorded.
+    """10 refunds of 300 to 309 race for the 1483 left of 1583: exactly 4 go through, all recorded.
 
     Each refund runs its own transactions (a connection each on PostgreSQL, where the order's
     row lock serialises them; BEGIN IMMEDIATE does on SQLite). The amounts differ so that

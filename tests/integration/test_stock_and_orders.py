@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -13,10 +14,10 @@ from app.checkout.services import CheckoutError, CheckoutRequest, place_order
 from app.core.settings import get_settings
 from app.orders.rules import IllegalTransition, Status
 from app.orders.services import ConcurrentUpdate, load_order, order_id_for, transition
-from app.orders.tables import Order, OrderEvent
+from app.orders.tables import Order, OrderCharge, OrderEvent
 from app.payments.providers import Outcome, TestProvider
 from app.payments.services import Applied, PaymentError, apply_payment_event, refund
-from app.payments.tables import Payment
+from app.payments.tables import Payment, Refund
 from tests.builders import build_catalog, cart_with, checkout_request, load_demo, pricer_in, product
 
 
@@ -158,13 +159,18 @@ async def test_partial_then_full_refund_against_stored_amounts() -> None:
         get_settings(),
     )
     assert placed.status is Status.PAID
+    total = (await Order.select(Order.total_minor).first().run())["total_minor"]
+    assert total == 1000 + 583  # 10.00 with German VAT + 4.90 net shipping x 1.19 VAT = 5.83
     provider = TestProvider()
     first = await refund(placed.number, 400, provider, actor="cli:alice")
     assert first.status is Status.PARTIALLY_REFUNDED and first.refunded_minor == 400
     with pytest.raises(PaymentError):
-        await refund(placed.number, 2000, provider, actor="cli:alice")  # more than what is left (1490)
-    second = await refund(placed.number, 1090, provider, actor="cli:alice")
-    assert second.status is Status.REFUNDED and second.refunded_minor == 1490
+        await refund(placed.number, 2000, provider, actor="cli:alice")  # more than what is left (1183)
+    second = await refund(placed.number, total - 400, provider, actor="cli:alice")
+    assert second.status is Status.REFUNDED and second.refunded_minor == total
+    # The VAT the order held (15.83 x 19/119 = 2.53) went back in proportion: 400/1583 of it, then the rest.
+    refunds = await Refund.select(Refund.amount_minor, Refund.tax_minor).order_by(Refund.id).run()
+    assert refunds == [{"amount_minor": 400, "tax_minor": 64}, {"amount_minor": 1183, "tax_minor": 189}]
     assert await stock_of("MG-001") == 3  # refunded in full before shipping: back on sale
     with pytest.raises(PaymentError):
         await refund(placed.number, 1, provider, actor="cli:alice")
@@ -187,8 +193,17 @@ async def test_refunds_are_made_in_the_presentment_currency_at_the_stored_rate()
     placed = await place_order(await cart_with("MG-001", 1), paid, await load_catalog(), get_settings())
     order = await Order.select().where(Order.number == placed.number).first().run()
     assert order["currency"] == "JPY" and order["fx_rate"] == "160"
-    # 10 EUR * 160 * 1.02 = 1632 -> 1630; shipping 4.90 EUR -> 799.68 -> 800
-    assert (order["total_minor"], order["settlement_total_minor"]) == (2430, 1519)
+    # Japan's prices are net: 10 EUR / 1.19 * 160 * 1.02 = 1371.4 -> 1370; shipping (net) 4.90 EUR
+    # * 163.2 = 799.68 -> 800. Shipped to Cologne, German VAT 19 % is added on 2170 at checkout.
+    assert (order["subtotal_minor"], order["shipping_minor"]) == (1370, 800)
+    [vat] = await OrderCharge.select().run()
+    assert (vat["kind"], vat["rate"], vat["base_minor"], vat["included"]) == ("tax", "19", 2170, False)
+    assert order["taxes_minor"] == vat["amount_minor"]
+    total = 1370 + 800 + vat["amount_minor"]
+    assert order["total_minor"] == total
+    # In euro cents at the stored rate, half up (2583 -> 16.14375 EUR -> 1614).
+    settled = (Decimal(total) / 160).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert order["settlement_total_minor"] == int(settled * 100)
 
     await refund(
         placed.number, 1000, TestProvider(), actor="cli:alice"
@@ -196,9 +211,17 @@ async def test_refunds_are_made_in_the_presentment_currency_at_the_stored_rate()
     row = await Order.select(Order.refunded_minor, Order.refunded_settlement_minor).first().run()
     assert row == {"refunded_minor": 1000, "refunded_settlement_minor": 625}
     await refund(
-        placed.number, 1430, TestProvider(), actor="cli:alice"
+        placed.number, total - 1000, TestProvider(), actor="cli:alice"
     )  # the rest: settles exactly what is left
     row = (
         await Order.select(Order.refunded_minor, Order.refunded_settlement_minor, Order.status).first().run()
     )
-    assert row == {"refunded_minor": 2430, "refunded_settlement_minor": 1519, "status": "refunded"}
+    assert row == {
+        "refunded_minor": total,
+        "refunded_settlement_minor": order["settlement_total_minor"],
+        "status": "refunded",
+    }
+    # All the VAT went back, in proportion: round(vat x 1000 / total) with the first refund.
+    refunds = await Refund.select(Refund.tax_minor).order_by(Refund.id).run()
+    first_tax = int((Decimal(vat["amount_minor"] * 1000) / total).quantize(Decimal(1), ROUND_HALF_UP))
+    assert [r["tax_minor"] for r in refunds] == [first_tax, vat["amount_minor"] - first_tax]

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from app.catalog.rules import ProductView, Text, VariantView
 from app.catalog.services import build_catalog
-from app.checkout.calculations import CheckoutInput, calculate_checkout
+from app.checkout.calculations import CheckoutInput, CheckoutQuote, calculate_checkout
+from app.checkout.fetch import tax_setup
 from app.core.money import to_minor
+from app.core.settings import get_settings
 from app.fx.rules import Rounding, round_price
 from app.shipping.data import rate_table as shipping_rates
 from tests.builders import pricer_in, rate_table
@@ -36,6 +38,8 @@ def product(product_id: int, price_minor: int) -> ProductView:
         customs_description="mug",
         weight_grams=300,
         dimensions_mm=(100, 100, 100),
+        tax_class="standard",
+        restrictions=frozenset(),
     )
 
 
@@ -51,11 +55,12 @@ def quote_for(
     currency: str | None = None,
     rates_as_of: datetime = NOW,
     max_age_hours: float = 120,
-) -> object:
+    region: str = "",
+    taxes: bool = True,
+) -> CheckoutQuote:
     rates = {"JPY": "160", "USD": "1.10", "GBP": "0.864371"}
-    pricer = pricer_in(country, currency, rates)
     table = rate_table(rates, rates_as_of.date())
-    pricer = type(pricer)(pricer.presentment, table)
+    pricer = pricer_in(country, currency, table, taxes=taxes, on=NOW.date())
     return calculate_checkout(
         CheckoutInput(
             catalog=CATALOG,
@@ -64,7 +69,9 @@ def quote_for(
             pricer=pricer,
             shipping_rates=shipping_rates(),
             country=country,
+            region=region,
             shipping_method=method,
+            taxes=tax_setup(get_settings(), NOW.date()),
             settlement_currency="EUR",
             max_rate_age_hours=max_age_hours,
             now=NOW,
@@ -73,7 +80,7 @@ def quote_for(
 
 
 lines = st.lists(
-    st.tuples(st.sampled_from(sorted(PRODUCTS)), st.integers(1, 99)),
+    st.tuples(st.sampled_from(sorted(PRODUCTS)), st.integers(1, 6)),  # parcels within every weight limit
     min_size=1,
     max_size=5,
     unique_by=lambda t: t[0],
@@ -84,10 +91,14 @@ lines = st.lists(
 @given(lines, st.sampled_from(["DE", "JP", "US", "GB", "KW"]), st.sampled_from(["standard", "express"]))
 def test_totals_add_up_in_both_currencies(quantities, country, method) -> None:
     quote = quote_for(quantities, country=country, method=method)
-    assert quote.total == quote.subtotal + quote.shipping
+    assert quote.total == quote.subtotal + quote.shipping + quote.taxes.adjustment
+    assert quote.taxes.adjustment == quote.taxes.charged_now - quote.taxes.removed
     assert sum(to_minor(line.total) for line in quote.cart.lines) == to_minor(quote.subtotal)
     assert sum(quote.line_settlements) == to_minor(quote.settlement_subtotal)
-    assert quote.settlement_subtotal + quote.settlement_shipping == quote.settlement_total
+    assert (
+        quote.settlement_subtotal + quote.settlement_shipping + quote.settlement_taxes
+        == quote.settlement_total
+    )
     assert quote.method is not None and quote.method.code == method
     assert quote.shipping == next(o.price for o in quote.options if o.method.code == method)
 
@@ -115,7 +126,9 @@ def test_the_stale_rate_decision_is_part_of_the_calculation() -> None:
     assert fresh.fx is not None and fresh.fx.applied_rate == Decimal("163.2")  # 160 x 1.02
     old = quote_for([(1, 2)], country="JP", rates_as_of=NOW - timedelta(days=6))
     assert old.currency == "EUR" and old.stale_currency == "JPY" and old.fx is None
-    assert old.total.amount == Decimal("21.90") + Decimal("25.00")  # Asia-Pacific standard + 2 x 12.50
+    # 12.50 entered with German VAT is 10.50 net; Japan's prices are net (its tax is paid on import).
+    assert old.cart.subtotal.amount == Decimal("21.00")
+    assert old.total == old.cart.subtotal + old.shipping + old.taxes.adjustment
     no_limit = quote_for([(1, 2)], country="JP", rates_as_of=NOW - timedelta(days=6), max_age_hours=0)
     assert no_limit.currency == "JPY"
 
@@ -130,8 +143,10 @@ def test_the_shown_rate_reproduces_every_converted_price() -> None:
     assert 6 <= digits < len(quote.fx.applied_rate.as_tuple().digits)  # 0.88165842 has more than needed
     rule = quote.pricer.price_rule
     for line in quote.cart.lines:
-        base = Decimal(line.variant.price_minor) / 100
+        # The entered price with the tax GB prices hold instead of Germany's (x 120/119), converted.
+        base = Decimal(line.variant.price_minor) / 100 * quote.pricer.tax_factor(line.product.tax_class)
         assert round_price(base * shown, "GBP", rule) == line.unit_price.amount
     assert quote.method is not None
-    shipping = round_price(quote.method.price.amount * shown, "GBP", Rounding("minor"))
+    net = quote.method.price.amount * quote.pricer.taxes.shipping_factor  # shipping rates are net
+    shipping = round_price(net * shown, "GBP", Rounding("minor"))
     assert shipping == quote.shipping.amount

@@ -265,7 +265,7 @@ def test_pricer_uses_decimal_only_and_is_stable(base_minor: int, currency: str, 
     )
     forget_conversions()  # no earlier result may stand in for this computation
     pricer = Pricer(presentment, rates_table)
-    first = pricer.price(1, base_minor, "EUR")
+    first = pricer.price(1, base_minor, "EUR", tax_class="standard")
     assert isinstance(first.amount, Decimal) and first.currency.code == currency
     assert first.amount > 0
     # The same price from an independent Decimal computation (not from the memo):
@@ -277,8 +277,8 @@ def test_pricer_uses_decimal_only_and_is_stable(base_minor: int, currency: str, 
     assert first.amount == expected
     # A second pricer after the memo is emptied recomputes the same price (and a memo hit too).
     forget_conversions()
-    assert Pricer(presentment, rates_table).price(1, base_minor, "EUR") == first
-    assert pricer.price(1, base_minor, "EUR") == first
+    assert Pricer(presentment, rates_table).price(1, base_minor, "EUR", tax_class="standard") == first
+    assert pricer.price(1, base_minor, "EUR", tax_class="standard") == first
 
 
 def test_fixed_market_prices_win_over_conversion() -> None:
@@ -288,8 +288,10 @@ def test_fixed_market_prices_win_over_conversion() -> None:
         market_set(), chosen_country="JP", chosen_currency=None, region_hint=None, available=["EUR", "JPY"]
     )
     pricer = Pricer(presentment, rates_table, {(7, "jp"): (2480, "JPY")})
-    assert pricer.price(7, 1000, "EUR") == Money(2480, "JPY")
-    assert pricer.price(8, 1000, "EUR") == Money(1630, "JPY")  # 10.00 x 160 x 1.02 = 1632 -> nearest 10
+    assert pricer.price(7, 1000, "EUR", tax_class="standard") == Money(2480, "JPY")
+    assert pricer.price(8, 1000, "EUR", tax_class="standard") == Money(
+        1630, "JPY"
+    )  # 10.00 x 160 x 1.02 = 1632 -> nearest 10
     euro = Pricer(
         resolve_presentment(
             market_set(),
@@ -301,7 +303,9 @@ def test_fixed_market_prices_win_over_conversion() -> None:
         rates_table,
         {(7, "jp"): (2480, "JPY")},
     )
-    assert euro.price(7, 1000, "EUR") == Money("10.00", "EUR")  # the JPY price list does not apply in EUR
+    assert euro.price(7, 1000, "EUR", tax_class="standard") == Money(
+        "10.00", "EUR"
+    )  # the JPY price list does not apply in EUR
 
 
 def test_float_never_enters_a_money_path() -> None:
@@ -314,14 +318,17 @@ def test_float_never_enters_a_money_path() -> None:
 @given(
     lines=st.lists(st.tuples(st.integers(1, 500_000), st.integers(1, 20)), min_size=1, max_size=12),
     shipping_minor=st.integers(0, 20_000),
+    # The taxes' adjustment as a share of goods + shipping: from a removed 19 % VAT (-19/119 = -16 %)
+    # to duties and taxes added at checkout.
+    tax_permille=st.integers(-160, 400),
     currency=st.sampled_from(["JPY", "KWD", "USD", "CHF", "KRW"]),
     rate=rates,
 )
 def test_order_totals_add_up_in_both_currencies(
-    lines: list[tuple[int, int]], shipping_minor: int, currency: str, rate: Decimal
+    lines: list[tuple[int, int]], shipping_minor: int, tax_permille: int, currency: str, rate: Decimal
 ) -> None:
     """Presentment lines sum to the subtotal; settlement line shares (largest remainder) sum to the
-    settlement subtotal; subtotal + shipping = total in both currencies, to the minor unit."""
+    settlement subtotal; subtotal + shipping + taxes = total in both currencies, to the minor unit."""
     from app.cart.rules import PricedCart, PricedLine
     from app.checkout.calculations import settle
     from app.core.money import multiply, zero
@@ -339,12 +346,18 @@ def test_order_totals_add_up_in_both_currencies(
     )
     cart = PricedCart(priced, sum((line.total for line in priced), zero(currency)), zero("EUR"))
     shipping = from_minor(shipping_minor, currency)
-    total = cart.subtotal + shipping
-    s_subtotal, s_shipping, s_total, line_settlements = settle(cart, shipping, "EUR", rate)
+    adjustment = from_minor(
+        (to_minor(cart.subtotal) + shipping_minor) * tax_permille // 1000, currency
+    )  # whole minor units, as the tax lines are
+    total = cart.subtotal + shipping + adjustment
+    s_subtotal, s_shipping, s_taxes, s_total, line_settlements = settle(
+        cart, shipping, adjustment, "EUR", rate
+    )
     assert sum(to_minor(line.total) for line in priced) == to_minor(cart.subtotal)
-    assert to_minor(cart.subtotal) + to_minor(shipping) == to_minor(total)
+    assert to_minor(cart.subtotal) + to_minor(shipping) + to_minor(adjustment) == to_minor(total)
     assert sum(line_settlements) == to_minor(s_subtotal)
-    assert to_minor(s_subtotal) + to_minor(s_shipping) == to_minor(s_total)
+    assert to_minor(s_subtotal) + to_minor(s_shipping) + to_minor(s_taxes) == to_minor(s_total)
+    assert abs(s_taxes.amount - adjustment.amount / rate) <= Decimal("0.005")
     assert abs(s_total.amount - total.amount / rate) <= Decimal("0.005")
     assert all(isinstance(m.amount, Decimal) for m in (total, s_total))
 
@@ -363,7 +376,7 @@ def test_applied_rate_is_the_cross_rate_with_the_markup_that_prices_use() -> Non
     assert pricer.applied_rate("JPY") == 1
     assert pricer.applied_rate("USD") == Decimal(160) / Decimal("1.10") * Decimal("1.02")
     # What a price is converted with: 24.90 EUR x 163.2 = 4063.68 -> nearest 10.
-    assert pricer.price(1, 2490, "EUR").amount == round_price(
+    assert pricer.price(1, 2490, "EUR", tax_class="standard").amount == round_price(
         Decimal("24.90") * Decimal("163.2"), "JPY", japan.market.rounding
     )
     chosen_gbp = resolve_presentment(
@@ -488,25 +501,27 @@ def test_forints_are_charged_in_whole_units_for_prices_shipping_price_lists_and_
     )
     pricer = Pricer(hungary, rates_table, {(9, "hu"): (499050, "HUF")})
     # 24.90 x 395.2 x 1.02 = 10037.4 -> nearest 10; stored with ISO's two decimals.
-    assert pricer.price(1, 2490, "EUR") == Money(Decimal("10040.00"), "HUF")
+    assert pricer.price(1, 2490, "EUR", tax_class="standard") == Money(Decimal("10040.00"), "HUF")
     # Shipping converts with the "minor" rule: 21.90 x 395.2 x 1.02 = 8827.97 -> 8828, not 8827.97.
     shipping = pricer.convert(money("21.90", "EUR"), rounding=False)
     assert shipping.amount == Decimal("8828") and to_minor(shipping) == 882800
     # A price list entry with fillér is charged in whole forints too.
-    assert pricer.price(9, 2490, "EUR").amount == Decimal("4991")
-    total = pricer.price(1, 2490, "EUR") * 3 + shipping
+    assert pricer.price(9, 2490, "EUR", tax_class="standard").amount == Decimal("4991")
+    total = pricer.price(1, 2490, "EUR", tax_class="standard") * 3 + shipping
     assert total.amount == total.amount.to_integral_value()  # sums of whole units stay whole
     # A German shopper who picks kronor gets the "minor" rule, also in whole kronor.
     swedish = resolve_presentment(
         market_set(), chosen_country="DE", chosen_currency="SEK", region_hint=None, available=["EUR", "SEK"]
     )
     # 24.90 x 11.045 (no markup in the euro market) = 275.02 -> 275.
-    assert Pricer(swedish, rates_table).price(1, 2490, "EUR").amount == Decimal("275")
+    assert Pricer(swedish, rates_table).price(1, 2490, "EUR", tax_class="standard").amount == Decimal("275")
     # Francs keep their cents: CLDR's 5-Rappen cash rounding is not applied (only cash digits are).
     swiss_chooses_chf = resolve_presentment(
         market_set(), chosen_country="DE", chosen_currency="CHF", region_hint=None, available=["EUR", "CHF"]
     )
-    assert Pricer(swiss_chooses_chf, rates_table).price(1, 2490, "EUR").amount == Decimal("23.66")
+    assert Pricer(swiss_chooses_chf, rates_table).price(
+        1, 2490, "EUR", tax_class="standard"
+    ).amount == Decimal("23.66")
 
 
 # ---- currencies no provider publishes -----------------------------------------------------------

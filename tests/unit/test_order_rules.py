@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.orders.rules import (
     Fulfilment,
@@ -13,6 +15,7 @@ from app.orders.rules import (
     allowed_transitions,
     check_transition,
     refund_status,
+    refunded_charges,
     releases_stock,
 )
 
@@ -75,3 +78,25 @@ def test_order_access_keys() -> None:
     assert access_key_valid("secret" * 6, "SF-ABCDEFGH", key)
     assert not access_key_valid("secret" * 6, "SF-ABCDEFGJ", key)
     assert not access_key_valid("secret" * 6, "SF-ABCDEFGH", None)
+
+
+# ---- taxes returned by refunds, in proportion ---------------------------------------------------
+
+
+@given(
+    st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
+    st.lists(st.integers(1, 5_000), min_size=1, max_size=5),
+)
+def test_charges_are_refunded_in_proportion_never_beyond_and_fully_at_the_end(amounts, refunds) -> None:
+    total = sum(amounts) + 5_000  # goods and shipping on top of the charges
+    charges = {i: (amount, 0) for i, amount in enumerate(amounts)}
+    refunded = 0
+    for step in refunds:
+        refunded = min(total, refunded + step)
+        after = refunded_charges(charges, total, refunded)
+        for i, (amount, before) in charges.items():
+            assert before <= after[i] <= amount  # never goes down, never beyond the charge
+            assert abs(after[i] - amount * refunded / total) <= 1  # in proportion, to the unit
+        charges = {i: (amount, after[i]) for i, (amount, _) in charges.items()}
+    final = refunded_charges(charges, total, total)
+    assert final == {i: amount for i, (amount, _) in charges.items()}  # a full refund returns all

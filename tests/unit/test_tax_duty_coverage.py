@@ -64,9 +64,7 @@ def test_the_demo_catalogue_and_the_destinations_are_found() -> None:
 
 @pytest.mark.parametrize("key", sorted(KEYS))
 def test_every_demo_hs_code_has_a_duty_row(key: str) -> None:
-    missing = [
-        code for code in CODES if TABLES.duty_row(key, code, ON) is None
-    ]
+    missing = [code for code in CODES if TABLES.duty_row(key, code, ON) is None]
     assert missing == [], f"{key}: no duty row for {missing}"
 
 
