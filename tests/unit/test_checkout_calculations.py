@@ -13,9 +13,11 @@ from app.catalog.rules import ProductView, Text, VariantView
 from app.catalog.services import build_catalog
 from app.checkout.calculations import CheckoutInput, CheckoutQuote, calculate_checkout
 from app.checkout.fetch import tax_setup
+from app.checkout.landed import TaxSetup
 from app.core.money import to_minor
 from app.core.settings import get_settings
 from app.fx.rules import Rounding, round_price
+from app.markets.rules import Pricer
 from app.shipping.data import rate_table as shipping_rates
 from tests.builders import pricer_in, rate_table
 
@@ -57,21 +59,23 @@ def quote_for(
     max_age_hours: float = 120,
     region: str = "",
     taxes: bool = True,
+    rates: dict[str, str] | None = None,
+    pricer: Pricer | None = None,
+    setup: TaxSetup | None = None,
 ) -> CheckoutQuote:
-    rates = {"JPY": "160", "USD": "1.10", "GBP": "0.864371"}
-    table = rate_table(rates, rates_as_of.date())
-    pricer = pricer_in(country, currency, table, taxes=taxes, on=NOW.date())
+    """The checkout quote at test rates, with the shop's pricing (or a given pricer and tax setup)."""
+    table = rate_table(rates or {"JPY": "160", "USD": "1.10", "GBP": "0.864371"}, rates_as_of.date())
     return calculate_checkout(
         CheckoutInput(
             catalog=CATALOG,
             quantities=tuple(quantities),
             stock={},
-            pricer=pricer,
+            pricer=pricer or pricer_in(country, currency, table, taxes=taxes, on=NOW.date()),
             shipping_rates=shipping_rates(),
             country=country,
             region=region,
             shipping_method=method,
-            taxes=tax_setup(get_settings(), NOW.date()),
+            taxes=setup or tax_setup(get_settings(), NOW.date()),
             settlement_currency="EUR",
             max_rate_age_hours=max_age_hours,
             now=NOW,

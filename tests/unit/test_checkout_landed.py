@@ -12,16 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.checkout.calculations import CheckoutInput, CheckoutQuote, calculate_checkout
+from app.checkout.calculations import CheckoutQuote
 from app.checkout.fetch import tax_setup
 from app.checkout.landed import NO_RULES
 from app.core.money import quantize_charge
 from app.core.settings import get_settings
 from app.markets.rules import Pricer, PriceTaxes
 from app.markets.taxes import price_taxes
-from app.shipping.data import rate_table as shipping_rates
 from tests.builders import pricer_in, rate_table
-from tests.unit.test_checkout_calculations import CATALOG, PRODUCTS
+from tests.unit.test_checkout_calculations import PRODUCTS, quote_for
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 RATES = {
@@ -59,22 +58,7 @@ def quote(
         taxes = price_taxes(get_settings(), presentment, table, NOW.date())
         pricer = Pricer(presentment, table, None, taxes)
     setup = replace(tax_setup(get_settings(), NOW.date()), proof_of_origin=proof_of_origin)
-    return calculate_checkout(
-        CheckoutInput(
-            catalog=CATALOG,
-            quantities=tuple(quantities),
-            stock={},
-            pricer=pricer,
-            shipping_rates=shipping_rates(),
-            country=country,
-            region=region,
-            shipping_method=method,
-            taxes=setup,
-            settlement_currency="EUR",
-            max_rate_age_hours=120,
-            now=NOW,
-        )
-    )
+    return quote_for(quantities, country=country, region=region, method=method, pricer=pricer, setup=setup)
 
 
 def extracted(gross: Decimal, rate: Decimal, currency: str) -> Decimal:
