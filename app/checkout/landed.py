@@ -19,8 +19,9 @@ from decimal import Decimal
 
 from moneyed import Money
 
-from app.cart.rules import PricedCart
-from app.core.money import money, quantize_charge, zero
+from app.cart.rules import PricedCart, PricedLine
+from app.catalog.rules import ProductView, VariantView
+from app.core.money import from_minor, money, quantize_charge, zero
 from app.i18n.markers import N_
 from app.markets.rules import HUNDRED, Pricer
 from app.tax.model import (
@@ -254,3 +255,16 @@ def checkout_taxes(
             )
         return CheckoutTaxes(currency, error=error, data_version=setup.data_version)
     return _result(quote, pricer, setup, removed)
+
+
+def item_taxes(
+    product: ProductView, variant: VariantView, pricer: Pricer, country: str, setup: TaxSetup
+) -> CheckoutTaxes:
+    """What one unit of a variant would owe on its own, before shipping: the product page's hint
+    (checkout works on the whole basket, whose value can cross a threshold)."""
+    unit = pricer.price(variant.id, variant.price_minor, variant.currency, tax_class=product.tax_class)
+    line = PricedLine(product=product, variant=variant, quantity=1, available=1, unit_price=unit, total=unit)
+    cart = PricedCart(
+        lines=(line,), subtotal=unit, base_subtotal=from_minor(variant.price_minor, variant.currency)
+    )
+    return checkout_taxes(cart, zero(pricer.currency), pricer, country, None, setup)

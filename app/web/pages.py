@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,9 @@ from markupsafe import Markup, escape
 
 from app.cart.services import cart_item_count
 from app.catalog.rules import Catalog
-from app.core.settings import get_settings
+from app.checkout.fetch import tax_setup
+from app.checkout.landed import item_taxes
+from app.core.settings import Settings, get_settings
 from app.i18n.formatting import format_number
 from app.i18n.locales import DEFAULT_LOCALE, LOCALES, ShopLocale
 from app.i18n.markers import N_
@@ -125,6 +128,7 @@ def render(
         "presentment": pricer.presentment if pricer else None,
         "fx_note": fx_disclosure(pricer, settings.shop_currency),
         "tax_note": price_tax_note(pricer, settings.shop_country) if pricer else "",
+        "item_taxes": lambda product, variant: one_item_taxes(product, variant, pricer, settings),
         "selector": market_selector(locale.code, pricer, fresh),
     }
     headers = dict(meta.headers)
@@ -144,6 +148,14 @@ def price_tax_note(pricer: Pricer, shop_country: str) -> str:
     if pricer.presentment.market.incoterm == "DDP":
         return N_("Prices exclude tax: taxes and import duties due are added at checkout.")
     return N_("Prices exclude tax: import duties and taxes may be payable to the carrier on delivery.")
+
+
+def one_item_taxes(product: Any, variant: Any, pricer: Pricer | None, settings: Settings) -> Any:
+    """The taxes and duties one unit would owe where the shopper is (None: country unknown)."""
+    if pricer is None or pricer.presentment.country is None:
+        return None
+    setup = tax_setup(settings, datetime.now(UTC).date())
+    return item_taxes(product, variant, pricer, pricer.presentment.country, setup)
 
 
 def cart_badge(locale: str, count: int) -> str:

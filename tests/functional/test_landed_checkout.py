@@ -86,3 +86,16 @@ async def test_food_cannot_go_to_australia_and_says_why(client) -> None:
     germany = (await client.get(f"/api/v1/carts/{token}/quote?country=DE")).json()
     [vat] = germany["charges"]
     assert germany["can_order"] and vat["rate"] == "7" and vat["included"]  # food: reduced German VAT
+
+
+async def test_product_pages_estimate_one_items_taxes_where_prices_do_not_hold_them(client) -> None:
+    await build_catalog([COAT], stock=5)
+    await store_rates(snapshot_rates())
+    url = "/en/p/wool-coat"
+    client.cookies.set("country", "US", domain="shop.test")
+    american = (await client.get(url)).text
+    assert "Prices exclude tax" in american
+    assert "Taxes and duties on one item, before shipping: about $" in american  # duty on every parcel
+    client.cookies.set("country", "DE", domain="shop.test")
+    german = (await client.get(url)).text
+    assert "Prices include VAT for your country." in german and "on one item" not in german
