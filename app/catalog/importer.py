@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from itertools import product as cartesian
 from pathlib import Path
 from typing import Any
 
 from app.catalog.images import write_placeholder_image
-from app.catalog.rules import format_restrictions, slugify, unique_slug
+from app.catalog.rules import format_duty_rates, format_restrictions, slugify, unique_slug
 from app.catalog.services import bump_revision
 from app.catalog.tables import (
     Category,
@@ -34,6 +34,9 @@ Progress = Callable[[int], None]
 # stores them comma-separated, so a tag can hold no comma or space.
 RESTRICTION_TAG = re.compile(r"[a-z][a-z0-9_]*")
 RESTRICTIONS_MAX_LENGTH = 200  # Product.restrictions is a Varchar(200)
+DUTY_RATES_MAX_LENGTH = 500  # Product.duty_rates is a Varchar(500)
+DUTY_DESTINATION = re.compile(r"[A-Z]{2}")  # a country, or EU for every member state
+MAX_DUTY_PERCENT = Decimal(1000)
 
 
 class CatalogueDataError(ValueError):
@@ -46,11 +49,11 @@ class ImportResult:
     products: int
     variants: int
     skipped: int
-    updated: int = 0  # existing products whose tax class or restrictions changed
+    updated: int = 0  # existing products whose tax class, restrictions or duty rates changed
 
 
-def tax_fields(data: Mapping[str, Any]) -> tuple[str, str]:
-    """A product's validated (tax_class, restrictions column value); both are optional in the data."""
+def tax_fields(data: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A product's validated (tax_class, restrictions, duty_rates) column values; all optional in the data."""
     code = data.get("code", "?")
     tax_class = data.get("tax_class", "standard")
     if tax_class not in PRODUCT_TAX_CLASSES:
@@ -71,7 +74,34 @@ def tax_fields(data: Mapping[str, Any]) -> tuple[str, str]:
         raise CatalogueDataError(
             f"product {code}: restrictions longer than {RESTRICTIONS_MAX_LENGTH} characters"
         )
-    return tax_class, column
+    return tax_class, column, duty_rates_column(code, data.get("duty_rates", {}))
+
+
+def duty_rates_column(code: str, rates: object) -> str:
+    """The merchant's duty rates by destination ({"CH": "2.5", "EU": "0"}), validated."""
+    if not isinstance(rates, Mapping):
+        raise CatalogueDataError(
+            f"product {code}: duty_rates must map countries to percentages, got {rates!r}"
+        )
+    parsed = {}
+    for country, rate in rates.items():
+        if not (isinstance(country, str) and DUTY_DESTINATION.fullmatch(country)):
+            raise CatalogueDataError(
+                f"product {code}: duty_rates key {country!r} is not a country code or EU"
+            )
+        try:
+            value = Decimal(str(rate)) if isinstance(rate, str | int) else None
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or not 0 <= value <= MAX_DUTY_PERCENT:
+            raise CatalogueDataError(
+                f"product {code}: duty_rates[{country}] must be a percentage from 0 to {MAX_DUTY_PERCENT}"
+            )
+        parsed[country] = value
+    column = format_duty_rates(parsed)
+    if len(column) > DUTY_RATES_MAX_LENGTH:
+        raise CatalogueDataError(f"product {code}: duty_rates longer than {DUTY_RATES_MAX_LENGTH} characters")
+    return column
 
 
 def variant_combinations(options: Mapping[str, list[str]]) -> list[dict[str, str]]:
@@ -165,8 +195,10 @@ async def import_products(
     now = now or datetime.now(UTC)
     categories = {row["code"]: row["id"] for row in await Category.select(Category.id, Category.code).run()}
     existing = {
-        row["code"]: (row["tax_class"], row["restrictions"])
-        for row in await Product.select(Product.code, Product.tax_class, Product.restrictions).run()
+        row["code"]: (row["tax_class"], row["restrictions"], row["duty_rates"])
+        for row in await Product.select(
+            Product.code, Product.tax_class, Product.restrictions, Product.duty_rates
+        ).run()
     }
     taken: dict[str, set[str]] = {}
     for row in await ProductTranslation.select(ProductTranslation.locale, ProductTranslation.slug).run():
@@ -174,15 +206,16 @@ async def import_products(
     position_rng = random.Random(7)
     added = variants_added = skipped = updated = 0
     for index, data in enumerate(products):
-        tax_class, restrictions = tax_by_code[data["code"]]
+        tax_class, restrictions, duty_rates = tax_by_code[data["code"]]
         if data["code"] in existing:
             skipped += 1
-            if existing[data["code"]] != (tax_class, restrictions):
-                await (
-                    Product.update({Product.tax_class: tax_class, Product.restrictions: restrictions})
-                    .where(Product.code == data["code"])
-                    .run()
-                )
+            if existing[data["code"]] != (tax_class, restrictions, duty_rates):
+                changes: dict[Any, Any] = {
+                    Product.tax_class: tax_class,
+                    Product.restrictions: restrictions,
+                    Product.duty_rates: duty_rates,
+                }
+                await Product.update(changes).where(Product.code == data["code"]).run()
                 updated += 1
             if progress:
                 progress(1)
@@ -197,6 +230,7 @@ async def import_products(
                 customs_description=data.get("customs_description", ""),
                 tax_class=tax_class,
                 restrictions=restrictions,
+                duty_rates=duty_rates,
                 weight_grams=data["weight_grams"],
                 length_mm=length,
                 width_mm=width,

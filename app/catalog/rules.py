@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -72,6 +73,7 @@ class ProductView:
     dimensions_mm: tuple[int, int, int]
     tax_class: str  # one of app.tax.model.PRODUCT_TAX_CLASSES
     restrictions: frozenset[str]  # shipping restriction tags: lithium_battery, liquid, aerosol, food
+    duty_rates: Mapping[str, Decimal] = field(default_factory=dict)  # percent by country ("EU": members)
 
     def text(self, locale: str) -> Text:
         return pick_text(self.texts, locale)
@@ -164,6 +166,16 @@ def parse_restrictions(raw: str) -> frozenset[str]:
 def format_restrictions(tags: Iterable[str]) -> str:
     """The column value for a set of tags: sorted, so the same set is always stored the same way."""
     return ",".join(sorted(set(tags)))
+
+
+def parse_duty_rates(raw: str) -> dict[str, Decimal]:
+    """The merchant's duty rates of a product's column ('{"CH": "2.5"}' -> {"CH": Decimal("2.5")})."""
+    return {country: Decimal(rate) for country, rate in json.loads(raw or "{}").items()}
+
+
+def format_duty_rates(rates: Mapping[str, Decimal]) -> str:
+    """The column value: sorted keys, rates as decimal strings, so equal rates store alike."""
+    return json.dumps({country: str(rates[country]) for country in sorted(rates)}, separators=(",", ":"))
 
 
 def slugify(text: str) -> str:

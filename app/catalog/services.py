@@ -17,6 +17,7 @@ from app.catalog.rules import (
     ProductView,
     Text,
     VariantView,
+    parse_duty_rates,
     parse_restrictions,
 )
 from app.catalog.tables import (
@@ -127,6 +128,7 @@ async def load_catalog() -> Catalog:
             dimensions_mm=(row["length_mm"], row["width_mm"], row["height_mm"]),
             tax_class=row["tax_class"],
             restrictions=parse_restrictions(row["restrictions"]),
+            duty_rates=parse_duty_rates(row["duty_rates"]),
         )
     catalog = build_catalog(revision, categories, products, label_rows)
     overrides = {(r["variant"], r["market"]): (r["price_minor"], r["currency"]) for r in override_rows}

@@ -54,6 +54,9 @@ class Product(Table):
     tax_class = Varchar(length=24, default="standard")
     # Comma-separated shipping restriction tags (lithium_battery, liquid, aerosol, food); "" = none.
     restrictions = Varchar(length=200, default="")
+    # The merchant's duty rates (percent) by destination, overriding the tariff defaults of
+    # data/tax/duties.toml: a canonical JSON object such as {"CH": "2.5", "EU": "0"} ("EU": every member).
+    duty_rates = Varchar(length=500, default="{}")
     weight_grams = Integer()
     length_mm = Integer()
     width_mm = Integer()

@@ -23,6 +23,7 @@ from app.cart.rules import PricedCart, PricedLine
 from app.catalog.rules import ProductView, VariantView
 from app.core.money import from_minor, money, quantize_charge, zero
 from app.i18n.markers import N_
+from app.markets.regions import EU_MEMBER_STATES
 from app.markets.rules import HUNDRED, Pricer
 from app.tax.model import (
     ChargeLine,
@@ -146,7 +147,18 @@ class CheckoutTaxes:
         )
 
 
-def _lines(cart: PricedCart, unit_value: Mapping[str, Decimal] | None = None) -> tuple[QuoteLine, ...]:
+def _duty_rate(product: ProductView, country: str) -> Decimal | None:
+    """The merchant's duty rate for this product at `country` ("EU": any member state), if set."""
+    rates = product.duty_rates
+    found = rates.get(country)
+    if found is None and country in EU_MEMBER_STATES:
+        found = rates.get("EU")
+    return found
+
+
+def _lines(
+    cart: PricedCart, country: str, unit_value: Mapping[str, Decimal] | None = None
+) -> tuple[QuoteLine, ...]:
     return tuple(
         QuoteLine(
             description=line.product.customs_description or line.sku,
@@ -156,6 +168,7 @@ def _lines(cart: PricedCart, unit_value: Mapping[str, Decimal] | None = None) ->
             quantity=line.quantity,
             weight_kg=Decimal(line.product.weight_grams) / 1000,
             tax_class=line.product.tax_class,
+            duty_rate=_duty_rate(line.product, country),
         )
         for line in cart.lines
     )
@@ -208,7 +221,7 @@ def checkout_taxes(
         ship_from=setup.shop_country,
         destination=country,
         currency=currency,
-        lines=_lines(cart),
+        lines=_lines(cart, country),
         date=setup.on,
         destination_region=region or None,
         seller_registrations=setup.registrations,
@@ -239,7 +252,7 @@ def checkout_taxes(
             removed = Money(cart.subtotal.amount + shipping.amount - net, currency)
             shipment = replace(
                 shipment,
-                lines=_lines(cart, net_units),
+                lines=_lines(cart, country, net_units),
                 shipping_charged=net_shipping,
                 prices_include_tax=False,
             )

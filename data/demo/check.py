@@ -126,6 +126,11 @@ def check_product(product: dict, categories: dict[str, dict], errors: list[str])
         errors.append(f"{where}: dimensions_mm must be three integers 1..2000")
     if product.get("tax_class", "standard") not in PRODUCT_TAX_CLASSES:
         errors.append(f"{where}: tax_class must be one of {', '.join(PRODUCT_TAX_CLASSES)}")
+    duty_rates = product.get("duty_rates", {})
+    if not isinstance(duty_rates, dict) or not all(
+        isinstance(k, str) and len(k) == 2 and k.isupper() and isinstance(v, str) for k, v in duty_rates.items()
+    ):
+        errors.append(f"{where}: duty_rates must map country codes (or EU) to percentages as strings")
     restrictions = product.get("restrictions", [])
     if not isinstance(restrictions, list) or len(set(map(str, restrictions))) != len(restrictions):
         errors.append(f"{where}: restrictions must be a list of distinct tags")

@@ -99,3 +99,16 @@ async def test_product_pages_estimate_one_items_taxes_where_prices_do_not_hold_t
     client.cookies.set("country", "DE", domain="shop.test")
     german = (await client.get(url)).text
     assert "Prices include VAT for your country." in german and "on one item" not in german
+
+
+async def test_a_merchant_duty_rate_on_the_product_overrides_the_tariff_default(client) -> None:
+    ruled = {**COAT, "code": "CT-002", "duty_rates": {"US": "3.5", "EU": "0"}}
+    await build_catalog([COAT, ruled], stock=5)
+    await store_rates(snapshot_rates())
+    duties = {}
+    for sku in ("CT-001", "CT-002"):
+        token = await new_cart(client, (sku, 1))
+        quote = (await client.get(f"/api/v1/carts/{token}/quote?country=US")).json()
+        [duties[sku]] = [c for c in quote["charges"] if c["kind"] == "duty"]
+    assert duties["CT-001"]["rule"] == "DUTY:US:62" and duties["CT-001"]["rate"] != "3.5"  # chapter default
+    assert (duties["CT-002"]["rule"], duties["CT-002"]["rate"]) == ("DUTY:US:override", "3.5")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -68,6 +69,12 @@ async def test_import_stores_tax_class_and_restrictions_and_the_snapshot_carries
         ({"restrictions": ["Lithium Battery"]}, "product MG-009: restriction tags must be lowercase"),
         ({"restrictions": ["liquid,food"]}, "product MG-009: restriction tags must be lowercase"),
         ({"restrictions": ["a" * 201]}, "product MG-009: restrictions longer than 200 characters"),
+        ({"duty_rates": ["CH"]}, "product MG-009: duty_rates must map countries to percentages"),
+        ({"duty_rates": {"ch": "2"}}, "product MG-009: duty_rates key 'ch' is not a country code or EU"),
+        ({"duty_rates": {"CH": 2.5}}, "product MG-009: duty_rates[CH] must be a percentage from 0 to 1000"),
+        ({"duty_rates": {"CH": "-1"}}, "product MG-009: duty_rates[CH] must be a percentage"),
+        ({"duty_rates": {"CH": "NaN"}}, "product MG-009: duty_rates[CH] must be a percentage"),
+        ({"duty_rates": {"CH": "abc"}}, "product MG-009: duty_rates[CH] must be a percentage"),
     ],
 )
 async def test_bad_tax_fields_are_refused_naming_the_product_before_anything_is_written(
@@ -83,7 +90,18 @@ async def test_bad_tax_fields_are_refused_naming_the_product_before_anything_is_
 
 def test_every_tax_class_the_tax_engine_knows_is_accepted() -> None:
     for tax_class in PRODUCT_TAX_CLASSES:
-        assert tax_fields({"code": "X-001", "tax_class": tax_class}) == (tax_class, "")
+        assert tax_fields({"code": "X-001", "tax_class": tax_class}) == (tax_class, "", "{}")
+
+
+async def test_duty_rates_are_stored_canonically_and_reach_the_snapshot() -> None:
+    mug = {**product("MG-001", "Mug", category="mugs"), "duty_rates": {"US": "3.5", "EU": 0}}
+    await build_catalog([mug])
+    row = await Product.select(Product.duty_rates).first().run()
+    assert row["duty_rates"] == '{"EU":"0","US":"3.5"}'
+    [view] = (await load_catalog()).products.values()
+    assert view.duty_rates == {"EU": Decimal(0), "US": Decimal("3.5")}
+    await build_catalog([{**mug, "duty_rates": {}}])  # a re-import updates them too
+    assert (await Product.select(Product.duty_rates).first().run())["duty_rates"] == "{}"
 
 
 def test_restrictions_column_round_trips() -> None:
