@@ -9,7 +9,12 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from app.api.common import ApiProblem
 from app.i18n.locales import get_locale, negotiate_locale
@@ -120,6 +125,22 @@ def error_page(
         return Response(title, status_code=status, media_type="text/plain; charset=utf-8")
 
 
+def client_error_status(exc: BaseException) -> int | None:
+    """Errors that malformed input raises inside the framework or the OS, as the client's error:
+    a JSON body nested too deeply to decode or not UTF-8 (400), a NUL byte in a file path (404)."""
+    if isinstance(exc, RecursionError | UnicodeDecodeError):
+        return HTTP_400_BAD_REQUEST
+    if isinstance(exc, ValueError) and "null byte" in str(exc):
+        return HTTP_404_NOT_FOUND
+    return None
+
+
+def logged_path(request: Request[Any, Any, Any]) -> str:
+    """The request path, percent-encoded so request text cannot forge a log line (no query: it may
+    carry personal data, and no cart tokens or order keys travel in paths)."""
+    return quote(request.url.path, safe="/-._~")
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The one exception handler: status from the exception, body by audience."""
     headers: dict[str, str] = {}
@@ -131,10 +152,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         status = HTTP_503_SERVICE_UNAVAILABLE
         headers = {"Retry-After": "2"}
         log.warning("database busy: %s", type(exc).__name__)
+    elif (client_status := client_error_status(exc)) is not None:
+        status = client_status
+        log.info("rejected %s %s: %s", request.method, logged_path(request), type(exc).__name__)
     else:
         status = HTTP_500_INTERNAL_SERVER_ERROR
-        # The path only: query strings and bodies may carry personal data.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, logged_path(request))
     if isinstance(exc, ApiProblem):
         return problem_response(
             request, status, exc.detail, code=exc.code, errors=exc.errors, params=exc.params

@@ -246,6 +246,39 @@ def shares(total: Decimal, weights: Mapping[int, Decimal], currency: str) -> dic
     return {k: Decimal(p) * unit for k, p in zip(keys, parts, strict=True)}
 
 
+def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[Decimal]:
+    """`shares(total, dict(enumerate(values)), currency)` as a list, in the same order (the engine's
+    splits over its priced lines)."""
+    count = len(values)
+    unit = MINOR_UNITS.get(currency) or minor_unit(currency)
+    if not count:
+        return []
+    if not total:  # nothing to split: every share is 0
+        return [ZERO * unit] * count
+    total_minor = int((total.quantize(unit, ROUND_HALF_UP) / unit).to_integral_value())
+    if count == 1:  # one share takes the whole total
+        return [Decimal(total_minor) * unit]
+    minor = [int((value / unit).to_integral_value()) for value in values]
+    if total_minor < 0 or min(minor) < 0:
+        found = shares(total, dict(enumerate(values)), currency)
+        return [found[i] for i in range(count)]
+    weight_sum = sum(minor)
+    if weight_sum == 0:
+        minor = [1] * count
+        weight_sum = count
+    parts = []
+    remainders = []
+    for i, weight in enumerate(minor):
+        part, remainder = divmod(total_minor * weight, weight_sum)
+        parts.append(part)
+        remainders.append((-remainder, i))
+    leftover = total_minor - sum(parts)
+    if leftover:
+        for _, i in sorted(remainders)[:leftover]:
+            parts[i] += 1
+    return [Decimal(part) * unit for part in parts]
+
+
 def require_param(ctx: Context, param_id: str) -> Param:
     """A regime parameter in force on the quote date, or a clear error (never a guessed threshold)."""
     param = ctx.param(param_id)

@@ -22,7 +22,7 @@ from app.tax.common import (
     param_text,
     refuse_kind,
     require_param,
-    shares,
+    split_shares,
 )
 from app.tax.model import ChargeLine, Collected, Dated, Param, QuoteError
 
@@ -110,7 +110,7 @@ def _vat_on_import(
 ) -> list[ChargeLine]:
     """Import VAT on goods + transport + the duty (flat duty shared over the lines by value)."""
     duty_total = sum((d.amount for d in duties), Decimal(0))
-    duty_share = shares(duty_total, {i: p.value for i, p in enumerate(ctx.lines)}, ctx.currency)
+    duty_share = split_shares(duty_total, [p.value for p in ctx.lines], ctx.currency)
     charges = []
     for i, priced in enumerate(ctx.lines):
         tax_class = "standard" if standard_only else priced.line.tax_class

@@ -20,17 +20,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.i18n.markers import N_
 from app.tax import americas, asia_pacific, eu, europe
-from app.tax.common import ZERO, Context, Outcome, PricedLine, cross, minor_unit, quantize, shares
+from app.tax.common import (
+    MINOR_UNITS,
+    ZERO,
+    Context,
+    Outcome,
+    PricedLine,
+    cross,
+    minor_unit,
+    split_shares,
+)
 from app.tax.model import (
     CHANNELS,
     PRODUCT_TAX_CLASSES,
     SHIPMENT_KINDS,
     ChargeLine,
-    Collected,
     FxRates,
     LandedCostQuote,
     QuoteError,
@@ -107,8 +115,64 @@ def _canonical(line: QuoteLine) -> tuple[object, ...]:
     )
 
 
+_KINDS = frozenset(SHIPMENT_KINDS)
+_CHANNELS = frozenset(CHANNELS)
+_INCOTERMS = frozenset(INCOTERMS)
+_REGISTRATIONS = frozenset(REGISTRATIONS)
+_CLASSES = frozenset(PRODUCT_TAX_CLASSES)
+
+
+def _valid(shipment: Shipment) -> bool:
+    """True when `_check` would pass, in one pass with set look-ups; False (or an exception) sends the
+    shipment to `_check`, which finds the first problem in its own order."""
+    if shipment.shipment_kind not in _KINDS:
+        return False
+    channel = shipment.channel
+    if channel is not None and channel not in _CHANNELS:
+        return False
+    incoterm = shipment.incoterm
+    if incoterm is not None and incoterm not in _INCOTERMS:
+        return False
+    for registration in shipment.seller_registrations:
+        if registration not in _REGISTRATIONS and not (
+            registration.startswith("US_SALES_TAX:") and len(registration) == 15
+        ):
+            return False
+    lines = shipment.lines
+    if not lines:
+        return False
+    value = shipment.shipping_charged
+    if type(value) is not Decimal or not value.is_finite() or value < 0:
+        return False
+    for line in lines:
+        value = line.unit_value
+        if type(value) is not Decimal or not value.is_finite() or value < 0:
+            return False
+        quantity = line.quantity
+        if type(quantity) is not int or quantity < 1 or line.tax_class not in _CLASSES:
+            return False
+        rate = line.duty_rate
+        if rate is not None and (type(rate) is not Decimal or not rate.is_finite() or rate < 0):
+            return False
+        if len(line.origin) != 2:
+            return False
+    return True
+
+
+def _ordered(lines: tuple[QuoteLine, ...]) -> list[QuoteLine]:
+    """The lines sorted by `_canonical`. When their HS codes differ the first key decides every
+    comparison, so they are sorted by it alone (the same order)."""
+    if len(lines) == 1:
+        return [lines[0]]
+    keys = [line.hs_code or "" for line in lines]
+    if all(type(key) is str for key in keys) and len(set(keys)) == len(keys):
+        return [lines[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
+    return sorted(lines, key=_canonical)
+
+
 def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) -> Context:
-    country = COUNTRY_ALIASES.get(shipment.destination, shipment.destination)
+    requested = shipment.destination
+    country = COUNTRY_ALIASES.get(requested, requested)
     destination = tables.destination(country, on)
     if destination is None:
         raise QuoteError(
@@ -120,21 +184,37 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
     currency = destination.currency
     memo: dict[tuple[str, str], Decimal] = {}  # the quote's exchange rates, kept by its Context
     fx = cross(rates, memo, shipment.currency, currency)
-    ordered = sorted(shipment.lines, key=_canonical)
+    ordered = _ordered(shipment.lines)
+    unit = MINOR_UNITS.get(currency) or minor_unit(currency)
     inputs = [line.unit_value * line.quantity for line in ordered]
-    values = [quantize(value * fx, currency) for value in inputs]
+    values = [(value * fx).quantize(unit, ROUND_HALF_UP) for value in inputs]
     shipping = (
-        ZERO if shipment.shipping_included_in_price else quantize(shipment.shipping_charged * fx, currency)
+        ZERO
+        if shipment.shipping_included_in_price
+        else (shipment.shipping_charged * fx).quantize(unit, ROUND_HALF_UP)
     )
-    split = shares(shipping, dict(enumerate(values)), currency)
-    lines = tuple(
-        assemble(
-            PricedLine, {"line": line, "input_value": inputs[i], "value": values[i], "shipping": split[i]}
-        )
-        for i, line in enumerate(ordered)
+    split = split_shares(shipping, values, currency)
+    new = object.__new__
+    lines = []
+    for i, line in enumerate(ordered):
+        priced = new(PricedLine)
+        priced.__dict__.update(line=line, input_value=inputs[i], value=values[i], shipping=split[i])
+        lines.append(priced)
+    goods = sum(values, ZERO).quantize(unit)
+    return assemble(
+        Context,
+        {
+            "shipment": shipment,
+            "tables": tables,
+            "rates": rates,
+            "on": on,
+            "destination": destination,
+            "lines": tuple(lines),
+            "goods": goods,
+            "shipping": shipping,
+            "fx": memo,
+        },
     )
-    goods = sum(values, ZERO).quantize(minor_unit(currency))
-    return Context(shipment, tables, rates, on, destination, lines, goods, shipping, memo)
 
 
 def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, today: date) -> LandedCostQuote:
@@ -144,7 +224,12 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
     (app.fx.rules.RateTable works; use customs rates where the regime prescribes them).
     Raises QuoteError (stable `code`, gettext `message`, `params`) instead of guessing.
     """
-    _check(shipment)
+    try:
+        valid = _valid(shipment)
+    except Exception:  # odd values: _check raises as it always did
+        valid = False
+    if not valid:
+        _check(shipment)
     on = shipment.date or today
     ctx = _context(shipment, tables, rates, on)
     outcome = REGIMES[ctx.destination.regime](ctx)
@@ -153,7 +238,7 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
             "shipping_included", N_("Shipping is included in the prices: the separate amount is ignored")
         )
 
-    charges = list(outcome.charges)
+    charges = outcome.charges
     if outcome.forced_incoterm == "DDP":  # the regime requires collection at checkout
         charges = [c if c.collected != "delivery" else replace(c, collected="checkout") for c in charges]
         if shipment.incoterm == "DAP":
@@ -166,61 +251,66 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
     taxes: list[ChargeLine] = []
     duties: list[ChargeLine] = []
     fees: list[ChargeLine] = []
-    by_kind = {"tax": taxes, "duty": duties, "fee": fees}
-    totals = {"tax": ZERO, "duty": ZERO, "fee": ZERO}
+    tax_total = duty_total = fees_total = ZERO
     at_checkout = added_at_checkout = on_delivery = ZERO
     estimate = False
     for c in charges:  # one pass: the lists by kind and every total
-        by_kind[c.kind].append(c)
-        totals[c.kind] += c.amount
-        if c.collected == "checkout":
-            at_checkout += c.amount
+        kind = c.kind
+        amount = c.amount
+        if kind == "tax":
+            taxes.append(c)
+            tax_total += amount
+        elif kind == "duty":
+            duties.append(c)
+            duty_total += amount
+        elif kind == "fee":
+            fees.append(c)
+            fees_total += amount
+        else:
+            raise KeyError(kind)
+        collected = c.collected
+        if collected == "checkout":
+            at_checkout += amount
             if not c.included:  # VAT extracted from tax-inclusive prices is inside goods + shipping
-                added_at_checkout += c.amount
-        elif c.collected == "delivery":
-            on_delivery += c.amount
+                added_at_checkout += amount
+        elif collected == "delivery":
+            on_delivery += amount
         estimate = estimate or c.estimate
     if estimate:
         warnings.append(
             QuoteWarning("estimate", N_("Some amounts rest on unverified data and are estimates"))
         )
-    currency = ctx.currency
-    unit = minor_unit(currency)
+    destination = ctx.destination
+    currency = destination.currency
+    unit = MINOR_UNITS.get(currency) or minor_unit(currency)
     at_checkout = at_checkout.quantize(unit)
     added_at_checkout = added_at_checkout.quantize(unit)
     on_delivery = on_delivery.quantize(unit)
     covered = outcome.covered
     net_required = shipment.prices_include_tax and any(p not in covered for p in ctx.lines)
-    collected: Collected
-    if on_delivery > 0:
-        collected = "delivery"
-    elif at_checkout > 0:
-        collected = "checkout"
-    else:
-        collected = "none"
-    return assemble(
-        LandedCostQuote,
-        {
-            "date": on,
-            "destination": ctx.country,
-            "currency": currency,
-            "regime": outcome.regime,
-            "explanation": outcome.explanation,
-            "explanation_params": dict(outcome.params),
-            "goods": ctx.goods,
-            "shipping": ctx.shipping,
-            "taxes": tuple(taxes),
-            "duties": tuple(duties),
-            "fees": tuple(fees),
-            "tax_total": totals["tax"].quantize(unit),
-            "duty_total": totals["duty"].quantize(unit),
-            "fees_total": totals["fee"].quantize(unit),
-            "collected": collected,
-            "incoterm": "DAP" if on_delivery > 0 else "DDP",
-            "total_now": ctx.goods + ctx.shipping + added_at_checkout,
-            "due_on_delivery": on_delivery,
-            "estimate": estimate,
-            "warnings": tuple(warnings),
-            "net_required": net_required,
-        },
+    due = on_delivery > 0
+    quote = object.__new__(LandedCostQuote)
+    quote.__dict__.update(
+        date=on,
+        destination=destination.country,
+        currency=currency,
+        regime=outcome.regime,
+        explanation=outcome.explanation,
+        explanation_params=outcome.params,  # the outcome's own dict: nothing else keeps it
+        goods=ctx.goods,
+        shipping=ctx.shipping,
+        taxes=tuple(taxes),
+        duties=tuple(duties),
+        fees=tuple(fees),
+        tax_total=tax_total.quantize(unit),
+        duty_total=duty_total.quantize(unit),
+        fees_total=fees_total.quantize(unit),
+        collected="delivery" if due else ("checkout" if at_checkout > 0 else "none"),
+        incoterm="DAP" if due else "DDP",
+        total_now=ctx.goods + ctx.shipping + added_at_checkout,
+        due_on_delivery=on_delivery,
+        estimate=estimate,
+        warnings=tuple(warnings),
+        net_required=net_required,
     )
+    return quote

@@ -120,3 +120,49 @@ async def test_invalid_utf8_and_junk_bodies(client) -> None:
             "/en/p/mug", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
         )
         assert response.status_code in OK_STATUSES
+
+
+# ---- malformed bodies and paths: the client's error, never a 500 ------------------------------
+
+NESTED_JSON = "[" * 1000 + "]" * 1000  # 2 KB: deeper than the decoder's recursion limit
+NOT_UTF8 = b'{"email": "\xff\xfe"}'
+
+
+async def json_endpoints(client) -> list[tuple[str, str]]:
+    """Every endpoint of the OpenAPI schema that takes a JSON body, with sample path parameters."""
+    schema = (await client.get("/schema/openapi.json")).json()
+    found = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                found.append((method.upper(), path.replace("{token}", "t" * 43).replace("{sku}", "SKU-1")))
+    return found
+
+
+@pytest.mark.parametrize("body", [NESTED_JSON.encode(), NOT_UTF8], ids=["nested", "not-utf8"])
+async def test_malformed_json_bodies_are_a_400_problem_on_every_json_endpoint(client, body, caplog) -> None:
+    endpoints = await json_endpoints(client)
+    assert len(endpoints) >= 5  # lines, line update, checkout, quotes, lookup, webhook
+    for method, path in endpoints:
+        response = await client.request(
+            method, path, content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, (method, path, response.status_code)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["status"] == 400
+    assert "Traceback" not in caplog.text  # a client's error, logged in one line
+
+
+@pytest.mark.parametrize(
+    "path", ["/static/%00", "/static/css/%00site.css", "/media/%00x", "/media/products/a%00.svg"]
+)
+async def test_a_nul_byte_in_a_file_path_is_a_404(client, path) -> None:
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_request_text_cannot_forge_a_log_line(client, caplog) -> None:
+    caplog.set_level("INFO", logger="storefront.errors")
+    await client.get("/static/%00%0aERROR - forged")
+    logged = [r.getMessage() for r in caplog.records if r.name == "storefront.errors"]
+    assert logged and all("\n" not in line for line in logged)
+    assert any("%0A" in line for line in logged)  # the newline arrives percent-encoded
