@@ -38,6 +38,7 @@ def setup_environment() -> dict[str, str]:
             "APP_ENV": "production",
             "SECRET_KEY": "bench-" + "s" * 40,
             "COOKIE_SECURE": "false",
+            "PUBLIC_BASE_URL": "http://127.0.0.1",  # required in production
             "VAR_DIR": str(workdir),
             "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
             "PAGE_SIZE": "48",

@@ -16,6 +16,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / '
 os.environ.update(
     {
         "APP_ENV": "test",
+        "ALLOWED_HOSTS": "shop.test",  # the in-process client's host; live servers use 127.0.0.1
         "DATABASE_URL": TEST_DATABASE_URL,
         "VAR_DIR": str(_TMP / "var"),
         "MEDIA_DIR": str(_TMP / "media"),

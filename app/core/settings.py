@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Stale-rate limit in hours (see `fx_max_age_hours` in load_settings for why 120).
@@ -28,6 +29,29 @@ def _int(name: str, default: int) -> int:
 def _path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _public_base_url(production: bool) -> str:
+    """PUBLIC_BASE_URL; required in production, so no link (emails, canonical, hreflang) can ever
+    follow a request's Host header there."""
+    url = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    if production and not url.startswith(("https://", "http://")):
+        raise RuntimeError("PUBLIC_BASE_URL (https://shop.example) must be set when APP_ENV=production")
+    return url
+
+
+def _allowed_hosts(public_base_url: str, production: bool) -> tuple[str, ...]:
+    """Host names requests may name: PUBLIC_BASE_URL's, ALLOWED_HOSTS (comma-separated) and,
+    outside production, the loopback names."""
+    hosts = [h.strip().lower() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if public_base_url:
+        hosts.append((urlsplit(public_base_url).hostname or "").lower())
+    if not production:
+        hosts.extend(LOOPBACK_HOSTS)
+    return tuple(dict.fromkeys(h for h in hosts if h))
 
 
 def _secret_key(var_dir: Path, env: str) -> str:
@@ -71,6 +95,7 @@ class Settings:
     media_dir: Path
     shop_name: str = "Storefront"
     public_base_url: str = ""
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     bank_iban: str = "DE89 3704 0044 0532 0130 00"
     bank_bic: str = "COBADEFFXXX"
     shop_currency: str = "EUR"
@@ -132,7 +157,8 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         media_dir=_path("MEDIA_DIR", var_dir / "media"),
         shop_name=os.environ.get("SHOP_NAME", "Storefront"),
-        public_base_url=os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        public_base_url=_public_base_url(production),
+        allowed_hosts=_allowed_hosts(os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"), production),
         # Demo defaults are the standard example IBAN/BIC; set real ones in production.
         bank_iban=os.environ.get("BANK_IBAN", "DE89 3704 0044 0532 0130 00"),
         bank_bic=os.environ.get("BANK_BIC", "COBADEFFXXX"),

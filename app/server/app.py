@@ -32,6 +32,7 @@ from app.fx.services import refresh_periodically
 from app.markets import controllers as market_pages
 from app.orders import controllers as order_pages
 from app.server.errors import handle_exception
+from app.server.hosts import AllowedHostsMiddleware
 from app.server.routes import ROUTES, static_routers
 from app.server.security import FastCookieCSRFMiddleware, add_security_headers
 from app.web.deps import APP_DEPENDENCIES, PAGE_DEPENDENCIES
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=APP_DEPENDENCIES,
         before_send=[add_security_headers],
         middleware=[
+            DefineMiddleware(AllowedHostsMiddleware, hosts=settings.allowed_hosts),
             DefineMiddleware(
                 FastCookieCSRFMiddleware,
                 config=CSRFConfig(
@@ -121,7 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     # The API authenticates with tokens in the URL or headers, never cookies.
                     exclude=["/api/", "/health", "/static/", "/media/", "/schema"],
                 ),
-            )
+            ),
         ],
         exception_handlers={Exception: handle_exception},
         openapi_config=OpenAPIConfig(

@@ -29,11 +29,64 @@ from app.tax.model import (
     ChargeLine,
     Collected,
     Dated,
+    DutyRow,
     Param,
+    Preference,
     QuoteError,
     TaxTables,
-    assemble,
 )
+
+_UNITS: dict[str, tuple[Decimal, bool, Decimal]] = {}
+
+
+def _units(currency: str) -> tuple[Decimal, bool, Decimal]:
+    """(charge unit, whether it is the minor unit, minor unit) of a currency, behind one dict."""
+    found = _UNITS.get(currency)
+    if found is None:
+        unit, same = CHARGE_UNITS.get(currency) or charge_unit(currency)
+        found = _UNITS[currency] = (unit, same, MINOR_UNITS.get(currency) or minor_unit(currency))
+    return found
+
+
+def _text(value: object) -> str:
+    return value if type(value) is str else str(value)
+
+
+def _line(
+    currency: str,
+    kind: ChargeKind,
+    name: str,
+    rate: Decimal | None,
+    base: Decimal,
+    amount: Decimal,
+    rule: str,
+    dated: Dated,
+    explanation: str,
+    texts: dict[str, str],
+    collected: Collected,
+    estimate: bool,
+) -> ChargeLine:
+    """`charge`'s line from its parts, `texts` its params as shown (positional, for the hot paths)."""
+    unit, same, minor = _UNITS.get(currency) or _units(currency)
+    amount = amount.quantize(unit, ROUND_HALF_UP)
+    if not same:
+        amount = amount.quantize(minor)
+    line = object.__new__(ChargeLine)
+    line.__dict__.update(
+        kind=kind,
+        name=name,
+        rate=rate,
+        base=base.quantize(minor, ROUND_HALF_UP),
+        amount=amount if amount >= ZERO else ZERO,  # as max(amount, 0): keeps 0.00
+        rule=rule,
+        source=dated.source,
+        explanation=explanation,
+        params=texts,
+        collected=collected,
+        estimate=estimate or dated.confidence in ESTIMATE_CONFIDENCES,
+        included=False,
+    )
+    return line
 
 
 def charge(
@@ -52,33 +105,31 @@ def charge(
     **params: object,
 ) -> ChargeLine:
     """A charge line; the amount is rounded half-up to the unit the shopper is charged in."""
-    currency = ctx.destination.currency
     texts = {"rate": percent(rate)} if rate is not None else {}
     for key, value in params.items():
         texts[key] = value if type(value) is str else str(value)
-    # quantize / quantize_charge of app.tax.common, inline (the hottest spot of a quote)
-    unit, same = CHARGE_UNITS.get(currency) or charge_unit(currency)
-    minor = MINOR_UNITS.get(currency) or minor_unit(currency)
-    amount = amount.quantize(unit, ROUND_HALF_UP)
-    if not same:
-        amount = amount.quantize(minor)
-    return assemble(
-        ChargeLine,
-        {
-            "kind": kind,
-            "name": name,
-            "rate": rate,
-            "base": base.quantize(minor, ROUND_HALF_UP),
-            "amount": amount if amount >= ZERO else ZERO,  # as max(amount, 0): keeps 0.00
-            "rule": rule,
-            "source": dated.source,
-            "explanation": explanation,
-            "params": texts,
-            "collected": collected,
-            "estimate": estimate or dated.confidence in ESTIMATE_CONFIDENCES,
-            "included": False,
-        },
+    return _line(
+        ctx.destination.currency,
+        kind,
+        name,
+        rate,
+        base,
+        amount,
+        rule,
+        dated,
+        explanation,
+        texts,
+        collected,
+        estimate,
     )
+
+
+def with_changes(line: ChargeLine, **changes: object) -> ChargeLine:
+    """`dataclasses.replace(line, **changes)` without the generated __init__ (ChargeLine has no
+    __post_init__: the same fields, the same values)."""
+    new = object.__new__(ChargeLine)
+    new.__dict__.update(line.__dict__, **changes)
+    return new
 
 
 @dataclass(frozen=True)
@@ -87,6 +138,13 @@ class ResolvedRate:
     rule: str
     dated: Dated
     estimate: bool
+
+
+def _resolved(rate: Decimal, rule: str, dated: Dated, estimate: bool) -> ResolvedRate:
+    """ResolvedRate(rate, rule, dated, estimate), without the frozen __init__'s setattr calls."""
+    found = object.__new__(ResolvedRate)
+    found.__dict__.update(rate=rate, rule=rule, dated=dated, estimate=estimate)
+    return found
 
 
 def rated_charge(
@@ -103,19 +161,23 @@ def rated_charge(
 ) -> ChargeLine:
     """A charge of a resolved duty or VAT rate on `base`, dated and flagged as estimate as the rate is;
     its rule is the rate's unless given."""
-    return charge(
-        ctx,
+    rate = resolved.rate
+    texts = {"rate": percent(rate)}
+    for key, value in params.items():
+        texts[key] = value if type(value) is str else str(value)
+    return _line(
+        ctx.destination.currency,
         kind,
         name,
-        rate=resolved.rate,
-        base=base,
-        amount=base * resolved.rate / HUNDRED,
-        rule=resolved.rule if rule is None else rule,
-        dated=resolved.dated,
-        explanation=explanation,
-        collected=collected,
-        estimate=resolved.estimate,
-        **params,
+        rate,
+        base,
+        base * rate / HUNDRED,
+        resolved.rule if rule is None else rule,
+        resolved.dated,
+        explanation,
+        texts,
+        collected,
+        resolved.estimate,
     )
 
 
@@ -125,10 +187,11 @@ def resolve_vat_rate(
     """The rate a product tax class takes in `country` on `on` (falls back to standard), and whether
     it fell back because the class has no mapping there (the rate is then an estimate). Raises
     QuoteError("rate_unknown") when the country has no such rate."""
-    return tables.cached(
-        ("resolve_vat_rate", country, tax_class, on, region),
-        lambda: _resolve_vat_rate(tables, country, tax_class, on, region),
-    )
+    key = ("resolve_vat_rate", country, tax_class, on, region)
+    try:
+        return tables._memo[key]  # TaxTables.cached, without a closure per call
+    except KeyError:
+        return tables.cached(key, lambda: _resolve_vat_rate(tables, country, tax_class, on, region))
 
 
 def _resolve_vat_rate(
@@ -172,6 +235,47 @@ def _override_dated(on: date) -> Dated:
     return Dated(on, None, "line override", "High")
 
 
+def _override(tariff: str, rate: Decimal, on: date) -> ResolvedRate:
+    return _resolved(rate, f"DUTY:{tariff}:override", _override_dated(on), False)
+
+
+_Resolution = tuple[Preference | None, ResolvedRate | None, DutyRow | None, ResolvedRate | None]
+
+
+def _duty_resolution(
+    tables: TaxTables, tariff: str, origin: str, hs: str, on: date, allow_preference: bool
+) -> _Resolution:
+    """The preference (and its rate) and the tariff row (and its rate) of a line, remembered per
+    (tariff, origin, HS code, date) with the tables."""
+    key = ("duty_resolution", tariff, origin, hs, on, allow_preference)
+    try:
+        return tables._memo[key]  # TaxTables.cached, without a closure per call
+    except KeyError:
+        pass
+
+    def compute() -> _Resolution:
+        preference = tables.preference(tariff, origin, on) if allow_preference else None
+        by_preference = (
+            None
+            if preference is None
+            else _resolved(
+                preference.rate,
+                f"DUTY:{tariff}:{preference.id}",
+                preference.dated,
+                preference.dated.is_estimate,
+            )
+        )
+        row = tables.duty_row(tariff, hs, on)
+        by_row = (
+            None
+            if row is None
+            else _resolved(row.rate, f"DUTY:{tariff}:{row.hs or '*'}", row.dated, row.dated.is_estimate)
+        )
+        return preference, by_preference, row, by_row
+
+    return tables.cached(key, compute)
+
+
 def duty_rate(
     ctx: Context, outcome: Outcome, priced: PricedLine, *, tariff: str, allow_preference: bool = True
 ) -> ResolvedRate:
@@ -179,38 +283,35 @@ def duty_rate(
     tariff table's longest HS prefix. `tariff` is the table's destination key ("EU" for members)."""
     line = priced.line
     if line.duty_rate is not None:
-        return ResolvedRate(line.duty_rate, f"DUTY:{tariff}:override", _override_dated(ctx.on), False)
-    if not priced.hs:
+        return _override(tariff, line.duty_rate, ctx.on)
+    hs = priced.hs
+    if not hs:
         raise QuoteError(
             "hs_code_required",
             N_("An HS code is needed for %(description)s to compute the duty"),
             description=line.description,
         )
-    preference = ctx.tables.preference(tariff, line.origin, ctx.on) if allow_preference else None
+    preference, by_preference, row, by_row = _duty_resolution(
+        ctx.tables, tariff, line.origin, hs, ctx.on, allow_preference
+    )
     if preference is not None:
-        if ctx.shipment.proof_of_origin:
-            return ResolvedRate(
-                preference.rate,
-                f"DUTY:{tariff}:{preference.id}",
-                preference.dated,
-                preference.dated.is_estimate,
-            )
+        if ctx.shipment.proof_of_origin and by_preference is not None:
+            return by_preference
         outcome.warn(
             "preference_needs_proof",
             N_("Goods of %(origin)s origin may get the %(preference)s rate with a proof of origin"),
             origin=line.origin,
             preference=preference.id,
         )
-    row = ctx.tables.duty_row(tariff, priced.hs, ctx.on)
-    if row is None:
+    if row is None or by_row is None:
         raise QuoteError(
             "duty_rate_unknown",
             N_("No duty rate for HS %(hs_code)s into %(destination)s on %(date)s: set the line's duty rate"),
-            hs_code=priced.hs,
+            hs_code=hs,
             destination=tariff,
             date=ctx.on.isoformat(),
         )
-    return ResolvedRate(row.rate, f"DUTY:{tariff}:{row.hs or '*'}", row.dated, row.dated.is_estimate)
+    return by_row
 
 
 def import_charges(
@@ -228,46 +329,74 @@ def import_charges(
 ) -> list[ChargeLine]:
     """Normal import: duty on the customs value (CIF: goods + freight; FOB: goods), then VAT/GST on
     customs value + duty (+ freight where the destination's VAT base includes it) (reference §3)."""
-    country = vat_country or ctx.country
-    cif = ctx.destination.valuation == "CIF"
+    destination = ctx.destination
+    country = vat_country or destination.country
+    currency = destination.currency
+    basis = destination.valuation
+    cif = basis == "CIF"
+    tables = ctx.tables
+    on = ctx.on
     charges: list[ChargeLine] = []
     for priced in lines:
         line = priced.line
         customs_value = priced.value + (priced.shipping if cif else Decimal(0))
         duty_amount = Decimal(0)
+        description = line.description
+        if type(description) is not str:
+            description = str(description)
         if duty:
             resolved = duty_rate(ctx, outcome, priced, tariff=tariff, allow_preference=allow_preference)
-            duty_line = rated_charge(
-                ctx,
+            rate = resolved.rate
+            duty_line = _line(
+                currency,
                 "duty",
                 N_("Import duty"),
-                resolved,
-                base=customs_value,
-                explanation=N_("Duty %(rate)s on the %(basis)s customs value of %(description)s"),
-                collected=collected,
-                basis=ctx.destination.valuation,
-                description=line.description,
-                hs_code=priced.hs,
+                rate,
+                customs_value,
+                customs_value * rate / HUNDRED,
+                resolved.rule,
+                resolved.dated,
+                N_("Duty %(rate)s on the %(basis)s customs value of %(description)s"),
+                {
+                    "rate": percent(rate),
+                    "basis": _text(basis),
+                    "description": description,
+                    "hs_code": priced.hs,
+                },
+                collected,
+                resolved.estimate,
             )
             duty_amount = duty_line.amount
             charges.append(duty_line)
         if vat:
-            rate = vat_rate(ctx, outcome, country, line.tax_class)
+            tax_class = line.tax_class
+            resolved, unmapped = resolve_vat_rate(tables, country, tax_class, on)
+            if unmapped:
+                outcome.warn(
+                    "tax_class_unmapped",
+                    N_(
+                        "No %(tax_class)s rate mapped for %(country)s: the standard rate is used as an estimate"  # noqa: E501
+                    ),
+                    tax_class=tax_class,
+                    country=country,
+                )
             freight = priced.shipping if (not cif and vat_base_adds_freight) else Decimal(0)
             base = customs_value + duty_amount + freight
+            rate = resolved.rate
             charges.append(
-                rated_charge(
-                    ctx,
+                _line(
+                    currency,
                     "tax",
                     N_("Import VAT/GST"),
                     rate,
-                    base=base,
-                    rule=f"IMPORT-{rate.rule}",
-                    explanation=N_(
-                        "Import VAT/GST %(rate)s on customs value, duty and transport of %(description)s"
-                    ),
-                    collected=collected,
-                    description=line.description,
+                    base,
+                    base * rate / HUNDRED,
+                    f"IMPORT-{resolved.rule}",
+                    resolved.dated,
+                    N_("Import VAT/GST %(rate)s on customs value, duty and transport of %(description)s"),
+                    {"rate": percent(rate), "description": description},
+                    collected,
+                    resolved.estimate,
                 )
             )
     return charges
@@ -314,9 +443,71 @@ def sale_vat(
     from it (gross x r / (100 + r)), the line says included=True with the net as its base, and the
     priced line counts as covered (`Outcome.covered`)."""
     inclusive = ctx.shipment.prices_include_tax
+    vat_country = country or ctx.country
+    if "description" in params or "country" in params:  # charge() refuses the clash, as it always did
+        return _sale_vat_slow(ctx, outcome, lines, rule, dated, explanation, vat_country, factor, params)
+    currency = ctx.destination.currency
+    tables = ctx.tables
+    on = ctx.on
+    country_text = _text(vat_country)
+    extra = {key: _text(value) for key, value in params.items()}
+    estimate_rule = dated.is_estimate
     charges = []
     for priced in lines:
-        rate = vat_rate(ctx, outcome, country or ctx.country, priced.line.tax_class)
+        tax_class = priced.line.tax_class
+        rate, unmapped = resolve_vat_rate(tables, vat_country, tax_class, on)
+        if unmapped:
+            outcome.warn(
+                "tax_class_unmapped",
+                N_("No %(tax_class)s rate mapped for %(country)s: the standard rate is used as an estimate"),
+                tax_class=tax_class,
+                country=vat_country,
+            )
+        base = priced.value + priced.shipping
+        effective = rate.rate * factor
+        texts = {
+            "rate": percent(effective),
+            "description": _text(priced.line.description),
+            "country": country_text,
+        }
+        if extra:
+            texts.update(extra)
+        line = _line(
+            currency,
+            "tax",
+            N_("VAT/GST"),
+            effective,
+            base,
+            base * effective / (HUNDRED + effective if inclusive else HUNDRED),
+            f"{rule}:{rate.rule}",
+            merge(dated, rate.dated),
+            explanation,
+            texts,
+            "checkout",
+            rate.estimate or estimate_rule,
+        )
+        if inclusive:  # the base was the gross price: the line's base is the net, gross - VAT
+            line = with_changes(line, base=line.base - line.amount, included=True)
+            outcome.covered.append(priced)
+        charges.append(line)
+    return charges
+
+
+def _sale_vat_slow(
+    ctx: Context,
+    outcome: Outcome,
+    lines: tuple[PricedLine, ...],
+    rule: str,
+    dated: Dated,
+    explanation: str,
+    country: str,
+    factor: Decimal,
+    params: dict[str, object],
+) -> list[ChargeLine]:
+    """sale_vat as it was, for params that clash with its own (charge() raises TypeError)."""
+    charges = []
+    for priced in lines:
+        rate = vat_rate(ctx, outcome, country, priced.line.tax_class)
         base = priced.value + priced.shipping
         effective = rate.rate * factor
         line = charge(
@@ -325,19 +516,16 @@ def sale_vat(
             N_("VAT/GST"),
             rate=effective,
             base=base,
-            amount=base * effective / (HUNDRED + effective if inclusive else HUNDRED),
+            amount=base * effective / (HUNDRED + effective if ctx.shipment.prices_include_tax else HUNDRED),
             rule=f"{rule}:{rate.rule}",
             dated=merge(dated, rate.dated),
             explanation=explanation,
             collected="checkout",
             estimate=rate.estimate or dated.is_estimate,
             description=priced.line.description,
-            country=country or ctx.country,
+            country=country,
             **params,
         )
-        if inclusive:  # the base was the gross price: the line's base is the net, gross - VAT
-            line = replace(line, base=line.base - line.amount, included=True)
-            outcome.covered.append(priced)
         charges.append(line)
     return charges
 
@@ -399,7 +587,7 @@ def waive_under_minimum(
         return charges
     text = param_text(minimum)
     return [
-        replace(
+        with_changes(
             c,
             amount=Decimal(0),
             rule=f"{c.rule}+{minimum.id}",
@@ -413,4 +601,4 @@ def waive_under_minimum(
 
 
 def with_estimate(lines: list[ChargeLine]) -> list[ChargeLine]:
-    return [replace(c, estimate=True) for c in lines]
+    return [with_changes(c, estimate=True) for c in lines]

@@ -180,7 +180,8 @@ class Outcome:
     covered: list[PricedLine] = field(default_factory=list)
 
     def warn(self, code: str, message: str, **params: object) -> None:
-        warning = QuoteWarning(code, message, {k: str(v) for k, v in params.items()})
+        warning = object.__new__(QuoteWarning)  # QuoteWarning(code, message, params), built faster
+        warning.__dict__.update(code=code, message=message, params={k: str(v) for k, v in params.items()})
         if warning not in self.warnings:
             self.warnings.append(warning)
 

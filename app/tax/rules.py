@@ -18,12 +18,12 @@ the quote say net_required: gross prices are no customs value, quote again with 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.i18n.markers import N_
 from app.tax import americas, asia_pacific, eu, europe
+from app.tax.charges import with_changes
 from app.tax.common import (
     MINOR_UNITS,
     ZERO,
@@ -240,7 +240,7 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
 
     charges = outcome.charges
     if outcome.forced_incoterm == "DDP":  # the regime requires collection at checkout
-        charges = [c if c.collected != "delivery" else replace(c, collected="checkout") for c in charges]
+        charges = [c if c.collected != "delivery" else with_changes(c, collected="checkout") for c in charges]
         if shipment.incoterm == "DAP":
             outcome.warn(
                 "incoterm_forced",

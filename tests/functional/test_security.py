@@ -74,3 +74,36 @@ def test_csrf_cookie_header_is_exactly_litestars(secure: bool, domain: str | Non
     assert [tuple(h) for h in ours["headers"]] == [tuple(h) for h in theirs["headers"]]
     set_cookie = [value for name, value in ours["headers"] if name == b"set-cookie"]
     assert set_cookie[0].startswith(f"csrftoken={token};".encode())
+
+
+# ---- allowed hosts: no link can follow a forged Host header ---------------------------------------
+
+
+async def test_a_request_for_another_host_is_refused(client) -> None:
+    for host in ["evil.example", "evil.example:443", "shop.test.evil.example"]:
+        response = await client.get("/en/", headers={"host": host})
+        assert response.status_code == 400 and response.json()["code"] == "invalid_host", host
+    assert (await client.get("/en/", headers={"host": "shop.test:8443"})).status_code == 200  # any port
+
+
+def test_host_names_drop_the_port() -> None:
+    from app.server.hosts import host_name
+
+    assert host_name("Shop.Test:8000") == "shop.test"
+    assert host_name("[::1]:8000") == "::1" and host_name("[::1]") == "::1"
+    assert host_name("127.0.0.1") == "127.0.0.1" and host_name("") == ""
+
+
+def test_production_needs_a_public_base_url_and_allows_only_its_host(monkeypatch) -> None:
+    from app.core.settings import load_settings
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("ALLOWED_HOSTS", raising=False)
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        load_settings()
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://Shop.Example/")
+    assert load_settings().allowed_hosts == ("shop.example",)  # no loopback names in production
+    monkeypatch.setenv("APP_ENV", "development")
+    assert set(load_settings().allowed_hosts) == {"shop.example", "localhost", "127.0.0.1", "::1"}
