@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from litestar.config.csrf import CSRFConfig
@@ -29,6 +30,28 @@ HEADERS = {
 ENCODED_HEADERS = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = (b"cache-control", b"no-store")
+# Pages with a shopper's own data (cart, checkout, orders) are never stored by a browser or proxy.
+PRIVATE_PATHS = re.compile(
+    r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:cart|checkout|orders)\b|^/api/v1/(?:carts|orders)/"
+)
+
+
+def response_headers(scope: Scope, present: set[bytes]) -> list[tuple[bytes, bytes]]:
+    """The headers to add: the fixed set; HSTS over HTTPS (the scheme a trusted proxy reported via
+    X-Forwarded-Proto; `storefront serve` trusts the loopback proxy); `no-store` on private pages
+    and on every answer to a form or API write, which may echo what the shopper typed."""
+    extra = [header for header in ENCODED_HEADERS if header[0] not in present]
+    if scope.get("scheme") == "https" and HSTS[0] not in present:
+        extra.append(HSTS)
+    if NO_STORE[0] not in present and (
+        scope.get("method") not in ("GET", "HEAD") or PRIVATE_PATHS.match(scope.get("path", ""))
+    ):
+        extra.append(NO_STORE)
+    return extra
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A before_send hook, so error responses from the router get the headers too.
 
@@ -37,7 +60,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] == "http.response.start":
         raw = list(message.get("headers") or [])
         present = {bytes(name).lower() for name, _ in raw}
-        raw.extend(header for header in ENCODED_HEADERS if header[0] not in present)
+        raw.extend(response_headers(scope, present))
         message["headers"] = raw
 
 

@@ -107,3 +107,21 @@ def test_production_needs_a_public_base_url_and_allows_only_its_host(monkeypatch
     assert load_settings().allowed_hosts == ("shop.example",)  # no loopback names in production
     monkeypatch.setenv("APP_ENV", "development")
     assert set(load_settings().allowed_hosts) == {"shop.example", "localhost", "127.0.0.1", "::1"}
+
+
+async def test_private_pages_and_form_answers_are_never_stored(client) -> None:
+    await build_catalog([product("TS-001", "Plain Tee", options={"size": ["s"]})])
+    assert (await client.get("/en/cart")).headers["cache-control"] == "no-store"
+    assert (await client.get("/en/checkout", follow_redirects=False)).headers["cache-control"] == "no-store"
+    assert (await client.get("/ja/orders/lookup")).headers["cache-control"] == "no-store"
+    lookup = await client.post("/en/orders/lookup", data={"number": "<b>x</b>", "email": "a@b.c"})
+    assert lookup.headers["cache-control"] == "no-store"  # the answer echoes what was typed
+    assert "cache-control" not in (await client.get("/en/")).headers  # catalogue pages: the default
+
+
+async def test_hsts_only_over_https(client) -> None:
+    assert "strict-transport-security" not in (await client.get("/en/")).headers
+    from app.server.security import HSTS, response_headers
+
+    assert HSTS in response_headers({"scheme": "https", "method": "GET", "path": "/en/"}, set())
+    assert HSTS not in response_headers({"scheme": "http", "method": "GET", "path": "/en/"}, set())
