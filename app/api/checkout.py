@@ -47,6 +47,7 @@ from app.payments.providers import Outcome, PaymentProvider, provider_registry, 
 from app.payments.services import PaymentError, apply_payment_event
 from app.shipping.data import rate_table
 from app.web import urls
+from app.web.limits import check_lookup, client_address
 from app.web.pages import base_url
 from app.web.state import ShopState
 
@@ -305,11 +306,15 @@ async def checkout(
     "/orders/lookup", summary="Find an order by its number and the email it was placed with", status_code=200
 )
 async def lookup(
-    shop: NamedDependency[ShopState], data: JSONBody[LookupIn], locale: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    shop: NamedDependency[ShopState],
+    data: JSONBody[LookupIn],
+    locale: FromQuery[str | None] = None,
 ) -> OrderOut:
     loc = api_locale(locale)
     email, error = clean_email(data.email)
     number = normalise_order_number(data.number)
+    await check_lookup(shop.limits, client_address(request), number)
     found = None if error or not number else await find_order_for_shopper(number, email)
     if found is None:
         raise ApiProblem(

@@ -110,6 +110,7 @@ class Settings:
     # under the TCA, say) get the preferential duty rate.
     origin_statement: bool = True
     default_locale: str = "en"
+    redis_url: str = ""  # shared attempt limits across workers and servers (memory per worker when unset)
     db_pool_min: int = 1
     db_pool_max: int = 10
     cookie_secure: bool = False
@@ -168,6 +169,7 @@ def load_settings() -> Settings:
         tax_registrations=_registrations(production),
         origin_statement=_bool("ORIGIN_STATEMENT", True),
         default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
+        redis_url=os.environ.get("REDIS_URL", ""),
         db_pool_min=_int("DB_POOL_MIN", 1),
         db_pool_max=_int("DB_POOL_MAX", 10),
         cookie_secure=_bool("COOKIE_SECURE", production),

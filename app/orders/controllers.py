@@ -21,6 +21,7 @@ from app.payments.providers import Outcome, PaymentDetailsError, provider_regist
 from app.payments.tables import Payment
 from app.web import urls
 from app.web.forms import read_form
+from app.web.limits import check_lookup, client_address
 from app.web.pages import PageMeta, PageRequest, render_page
 
 
@@ -150,6 +151,7 @@ async def lookup_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
     values = {"number": form.get("number", ""), "email": form.get("email", "")}
     email, email_error = clean_email(values["email"])
     number = normalise_order_number(values["number"])
+    await check_lookup(page.shop.limits, client_address(page.request), number)
     found = None if email_error or not number else await find_order_for_shopper(number, email)
     if found is None:
         # One message whether the number or the email is wrong, so neither can be probed.

@@ -20,6 +20,7 @@ from app.api.common import ApiProblem
 from app.i18n.locales import get_locale, negotiate_locale
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
+from app.web.limits import TOO_MANY_ATTEMPTS
 from app.web.pages import PageMeta, build_page
 from app.web.state import LOCALE_COOKIE, request_shop
 
@@ -40,6 +41,7 @@ TITLES = {
 EXPLANATIONS = {
     403: N_("For your security, forms expire. Go back, reload the page and try again."),
     404: N_("We could not find this page. It may have moved, or the address may be mistyped."),
+    429: TOO_MANY_ATTEMPTS,
     500: N_("We have been told about it. Please try again in a moment."),
     503: N_("Please try again in a moment."),
 }
@@ -178,5 +180,6 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             detail = N_("Some details need your attention")
         elif isinstance(exc, HTTPException) and status < 500:
             detail = exc.detail if isinstance(exc.detail, str) and exc.detail != TITLES.get(status) else ""
-        return problem_response(request, status, detail, errors=errors, headers=headers)
+        code = "too_many_requests" if status == 429 else ""
+        return problem_response(request, status, detail, code=code, errors=errors, headers=headers)
     return error_page(request, status, headers)

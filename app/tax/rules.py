@@ -159,17 +159,6 @@ def _valid(shipment: Shipment) -> bool:
     return True
 
 
-def _ordered(lines: tuple[QuoteLine, ...]) -> list[QuoteLine]:
-    """The lines sorted by `_canonical`. When their HS codes differ the first key decides every
-    comparison, so they are sorted by it alone (the same order)."""
-    if len(lines) == 1:
-        return [lines[0]]
-    keys = [line.hs_code or "" for line in lines]
-    if all(type(key) is str for key in keys) and len(set(keys)) == len(keys):
-        return [lines[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]
-    return sorted(lines, key=_canonical)
-
-
 def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) -> Context:
     requested = shipment.destination
     country = COUNTRY_ALIASES.get(requested, requested)
@@ -184,7 +173,7 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
     currency = destination.currency
     memo: dict[tuple[str, str], Decimal] = {}  # the quote's exchange rates, kept by its Context
     fx = cross(rates, memo, shipment.currency, currency)
-    ordered = _ordered(shipment.lines)
+    ordered = sorted(shipment.lines, key=_canonical)
     unit = MINOR_UNITS.get(currency) or minor_unit(currency)
     inputs = [line.unit_value * line.quantity for line in ordered]
     values = [(value * fx).quantize(unit, ROUND_HALF_UP) for value in inputs]

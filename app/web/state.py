@@ -9,11 +9,13 @@ from typing import Any
 from jinja2 import Environment
 from litestar import Request
 from litestar.datastructures import State
+from litestar.stores.base import Store
 
 from app.catalog.services import CatalogCache, StockCache
 from app.core.settings import Settings
 from app.fx.services import FxCache
 from app.i18n.jinja import create_environment
+from app.web.limits import limits_store
 from app.web.page_cache import PageCache
 
 CART_COOKIE = "cart"
@@ -33,6 +35,7 @@ class ShopState:
     stock_cache: StockCache
     fx_cache: FxCache
     page_cache: PageCache
+    limits: Store  # attempt counters (order lookup): Redis when REDIS_URL is set
 
 
 def create_shop_state(settings: Settings) -> ShopState:
@@ -43,6 +46,7 @@ def create_shop_state(settings: Settings) -> ShopState:
         stock_cache=StockCache(),
         fx_cache=FxCache(ttl_seconds=settings.fx_cache_seconds),
         page_cache=PageCache(settings.page_cache_pages),
+        limits=limits_store(settings.redis_url),
     )
 
 
