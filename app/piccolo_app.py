@@ -17,6 +17,7 @@ from app.core.settings import PROJECT_ROOT
 from app.fx.tables import FxEvent, FxRate
 from app.markets.tables import PriceOverride
 from app.orders.tables import Order, OrderCharge, OrderEvent, OrderLine
+from app.outbox.tables import OutboxMessage
 from app.payments.tables import Payment, PaymentEvent, Refund
 
 TABLES = [
@@ -39,6 +40,7 @@ TABLES = [
     Refund,
     FxRate,
     FxEvent,
+    OutboxMessage,
     PriceOverride,
 ]
 

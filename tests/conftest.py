@@ -16,7 +16,9 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / '
 os.environ.update(
     {
         "APP_ENV": "test",
-        "ALLOWED_HOSTS": "shop.test",  # the in-process client's host; live servers use 127.0.0.1
+        "ALLOWED_HOSTS": "shop.test",
+        # Each app delivers outbox follow-ups at startup and after each order; no polling mid-test.
+        "OUTBOX_POLL_SECONDS": "3600",  # the in-process client's host; live servers use 127.0.0.1
         "DATABASE_URL": TEST_DATABASE_URL,
         "VAR_DIR": str(_TMP / "var"),
         "MEDIA_DIR": str(_TMP / "media"),

@@ -40,7 +40,7 @@ from app.fx.data import supported_currencies
 from app.i18n.explain import explain
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
-from app.notifications.orders import send_order_confirmation
+from app.notifications.outbox import deliver_pending
 from app.orders.rules import STATUS_LABELS, access_key
 from app.orders.services import OrderChargeView, OrderView, find_order_for_shopper, load_order
 from app.payments.providers import Outcome, PaymentProvider, provider_registry, webhook_signature
@@ -288,6 +288,7 @@ async def checkout(
         checkout_key=f"api:{cart_id}:{idempotency_key}" if idempotency_key else None,
         expected_version=data.expected_quote,
         expected_total=expected,
+        confirmation_link=urls.order_link(base_url(request), loc, settings.secret_key),
     )
     try:
         placed = await place_order(cart_id, checkout_request, catalog, settings)
@@ -297,9 +298,8 @@ async def checkout(
             status, error.message, error.code, [{"field": "sku", "message": sku} for sku in error.skus]
         ) from error
     order = order_out(await load_order(placed.number), loc, settings.secret_key)
-    link = base_url(request) + urls.order_url(loc, order.number, order.access_key)
-    confirmation = None if placed.existing else BackgroundTask(send_order_confirmation, placed.number, link)
-    return Response(order, status_code=201, background=confirmation)
+    # The email is in the outbox since the order committed: deliver it now, not at the next poll.
+    return Response(order, status_code=201, background=BackgroundTask(deliver_pending))
 
 
 @post(

@@ -34,7 +34,7 @@ from app.checkout.services import (
 )
 from app.i18n.formatting import country_name
 from app.i18n.markers import N_
-from app.notifications.orders import send_order_confirmation
+from app.notifications.outbox import deliver_pending
 from app.orders.rules import Status
 from app.payments.providers import Outcome, provider_registry
 from app.shipping.data import rate_table
@@ -184,6 +184,7 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
         pricer=page.pricer,
         checkout_key=checkout_key,
         expected_version=shown_version,
+        confirmation_link=urls.order_link(base_url(request), locale, settings.secret_key),
     )
     try:
         placed = await place_order(cart_id, checkout_request, page.catalog, settings)
@@ -192,11 +193,11 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
         if after.is_empty:
             return Redirect(urls.cart_url(locale), status_code=303)
         return await render_checkout(page, after, values, problem=problem, status_code=409)
-    link = base_url(request) + urls.private_order_url(locale, placed.number, settings.secret_key)
     return Redirect(
         placed_order_url(locale, placed, settings.secret_key),
         status_code=303,
-        background=None if placed.existing else BackgroundTask(send_order_confirmation, placed.number, link),
+        # The email is in the outbox since the order committed: deliver it now, not at the next poll.
+        background=BackgroundTask(deliver_pending),
     )
 
 

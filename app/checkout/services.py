@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from moneyed import Money
@@ -22,6 +22,8 @@ from app.markets.rules import Pricer
 from app.orders.rules import Status
 from app.orders.services import record_event
 from app.orders.tables import Order, OrderCharge, OrderLine
+from app.outbox.rules import ORDER_CONFIRMATION
+from app.outbox.services import enqueue
 from app.payments.providers import Outcome, PaymentProvider
 from app.payments.services import Applied, apply_payment_event, create_payment
 
@@ -52,6 +54,9 @@ class CheckoutRequest:
     # What the shopper was shown, if known: the quote's version (HTML page, API) and/or its total.
     expected_version: str | None = None
     expected_total: Money | None = None
+    # The order's private link for the confirmation email, from its number (the web layer knows
+    # URLs); None: no email.
+    confirmation_link: Callable[[str], str] | None = None
 
 
 def check_quote(quote: CheckoutQuote, request: CheckoutRequest, line_count: int) -> None:
@@ -211,6 +216,9 @@ async def _write_order(
         if charges := order_charges(order_id, quote):
             await OrderCharge.insert(*charges).run()
         await record_event(order_id, None, Status.PENDING_PAYMENT.value, actor="shopper")
+        if request.confirmation_link is not None:  # sent by the outbox once this commits, even after a crash
+            link = request.confirmation_link(number)
+            await enqueue(ORDER_CONFIRMATION, {"number": number, "link": link})
         reference = await create_payment(
             order_id, request.provider.code, to_minor(quote.total), quote.currency
         )

@@ -1,7 +1,7 @@
 """`storefront`: the one command-line entry point for operators.
 
 Thin commands over the services: each parses its arguments, calls a service and prints. One
-module per group (`setup`: init, migrate, serve; `orders`, `fx`, `prices`, `i18n`, `quote`); a new
+module per group (`setup`: init, migrate, serve; `worker`; `orders`, `fx`, `prices`, `i18n`, `quote`); a new
 command goes into its group's module, a new group into its own module registered below.
 """
 
@@ -16,6 +16,7 @@ from app.cli.orders import orders
 from app.cli.prices import prices
 from app.cli.quote import quote
 from app.cli.setup import init, migrate, serve
+from app.cli.worker import worker
 
 __all__ = ["console", "main", "run"]
 
@@ -25,5 +26,5 @@ def main() -> None:
     """Run and operate the storefront."""
 
 
-for command in (init, migrate, serve, orders, fx, prices, i18n, quote):
+for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote):
     main.add_command(command)

@@ -110,6 +110,9 @@ class Settings:
     # under the TCA, say) get the preferential duty rate.
     origin_statement: bool = True
     default_locale: str = "en"
+    outbox_poll_seconds: float = (
+        5  # each worker delivers due follow-ups this often (0: `storefront worker` does)
+    )
     redis_url: str = ""  # shared attempt limits across workers and servers (memory per worker when unset)
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -170,6 +173,7 @@ def load_settings() -> Settings:
         origin_statement=_bool("ORIGIN_STATEMENT", True),
         default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
         redis_url=os.environ.get("REDIS_URL", ""),
+        outbox_poll_seconds=float(os.environ.get("OUTBOX_POLL_SECONDS", "5")),
         db_pool_min=_int("DB_POOL_MIN", 1),
         db_pool_max=_int("DB_POOL_MAX", 10),
         cookie_secure=_bool("COOKIE_SECURE", production),

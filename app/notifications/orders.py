@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment
 
@@ -68,14 +70,21 @@ def order_confirmation(order: OrderView, link: str, settings: Settings) -> Email
     return message
 
 
-async def send_order_confirmation(number: str, link: str, mailer: Mailer | None = None) -> bool:
-    """Send it off the event loop; a mail failure never fails the order (it is logged)."""
+async def deliver_order_confirmation(payload: Mapping[str, Any], mailer: Mailer | None = None) -> None:
+    """The outbox handler: build and send the email off the event loop; raises when it cannot
+    (the outbox retries with backoff)."""
     settings = get_settings()
+    number = str(payload["number"])
+    message = order_confirmation(await load_order(number), str(payload["link"]), settings)
+    await asyncio.to_thread((mailer or configured_mailer(settings)).send, message)
+    log.info("order confirmation for %s sent", number)  # the number only: no personal data
+
+
+async def send_order_confirmation(number: str, link: str, mailer: Mailer | None = None) -> bool:
+    """Send it now (CLI resends, tests); a mail failure is logged, never raised."""
     try:
-        message = order_confirmation(await load_order(number), link, settings)
-        await asyncio.to_thread((mailer or configured_mailer(settings)).send, message)
+        await deliver_order_confirmation({"number": number, "link": link}, mailer)
     except Exception:
-        log.exception("order confirmation for %s not sent", number)  # the number only: no personal data
+        log.exception("order confirmation for %s not sent", number)
         return False
-    log.info("order confirmation for %s sent", number)
     return True

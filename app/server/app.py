@@ -30,6 +30,7 @@ from app.checkout import controllers as checkout_pages
 from app.core.settings import Settings, get_settings
 from app.fx.services import refresh_periodically
 from app.markets import controllers as market_pages
+from app.notifications.outbox import deliver_pending
 from app.orders import controllers as order_pages
 from app.server.errors import handle_exception
 from app.server.hosts import AllowedHostsMiddleware
@@ -37,6 +38,8 @@ from app.server.routes import ROUTES, static_routers
 from app.server.security import FastCookieCSRFMiddleware, add_security_headers
 from app.web.deps import APP_DEPENDENCIES, PAGE_DEPENDENCIES
 from app.web.state import create_shop_state
+
+log = logging.getLogger("storefront.server")
 
 
 @asynccontextmanager
@@ -78,6 +81,32 @@ async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
             timeout=settings.fx_timeout_seconds,
         )
     )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@asynccontextmanager
+async def outbox_worker(app: Litestar) -> AsyncIterator[None]:
+    """Deliver outbox follow-ups every OUTBOX_POLL_SECONDS in this worker (0: leave it to a separate
+    `storefront worker`); the first pass at startup sends what a crash left behind."""
+    seconds = app.state.settings.outbox_poll_seconds
+    if seconds <= 0:
+        yield
+        return
+
+    async def loop() -> None:
+        while True:
+            try:
+                await deliver_pending()
+            except Exception:  # never let the loop die; the next pass tries again
+                log.exception("outbox delivery pass failed")
+            await asyncio.sleep(seconds)
+
+    task = asyncio.create_task(loop())
     try:
         yield
     finally:
@@ -132,7 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/schema",
             render_plugins=[JsonRenderPlugin(path="/openapi.json"), YamlRenderPlugin(path="/openapi.yaml")],
         ),
-        lifespan=[shop_state, database_pool, fx_refresher],
+        lifespan=[shop_state, database_pool, fx_refresher, outbox_worker],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="never",  # handle_exception logs, without request bodies

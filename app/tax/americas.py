@@ -6,12 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 from app.i18n.markers import N_
-from app.tax.charges import charge, import_charges, with_estimate
+from app.tax.charges import _line, _text, charge, import_charges, with_estimate
 from app.tax.common import (
     HUNDRED,
     Context,
     Outcome,
     param_text,
+    percent,
     refuse_domestic,
     refuse_kind,
     require_param,
@@ -65,25 +66,30 @@ def ca(ctx: Context) -> Outcome:
     if taxed:
         # import_charges(vat=False) gives one duty line per priced line, in the same order
         duty_by_line = [c.amount for c in duties] if duties else [Decimal(0)] * len(ctx.lines)
+        currency = ctx.destination.currency
         for rate_row in ctx.tables.region_rates("CA", province, ctx.on):
-            federal = rate_row.key in ("GST", "HST")
+            key = rate_row.key
+            federal = key in ("GST", "HST")
+            rate = rate_row.rate
+            rate_text = percent(rate)
+            tax_text = _text(key)
+            rule = f"CA_IMPORT:{key}:{province}"
             for priced, line_duty in zip(ctx.lines, duty_by_line, strict=True):
                 base = priced.value + line_duty
                 outcome.charges.append(
-                    charge(
-                        ctx,
+                    _line(
+                        currency,
                         "tax",
                         N_("GST/HST") if federal else N_("Provincial sales tax"),
-                        rate=rate_row.rate,
-                        base=base,
-                        amount=base * rate_row.rate / HUNDRED,
-                        rule=f"CA_IMPORT:{rate_row.key}:{province}",
-                        dated=rate_row.dated,
-                        explanation=N_("%(tax)s %(rate)s on the value for duty plus duty of %(description)s"),
-                        collected=collected,
-                        estimate=not federal,
-                        tax=rate_row.key,
-                        description=priced.line.description,
+                        rate,
+                        base,
+                        base * rate / HUNDRED,
+                        rule,
+                        rate_row.dated,
+                        N_("%(tax)s %(rate)s on the value for duty plus duty of %(description)s"),
+                        {"rate": rate_text, "tax": tax_text, "description": _text(priced.line.description)},
+                        collected,
+                        not federal,
                     )
                 )
         if any(r.key in ("PST", "QST") for r in ctx.tables.region_rates("CA", province, ctx.on)):
@@ -192,23 +198,25 @@ def _us_sales_tax(ctx: Context, outcome: Outcome) -> None:
     row = ctx.tables.vat_rate("US", "sales_tax", ctx.on, state)
     if row is None:
         raise QuoteError("rate_unknown", N_("No sales-tax rate for %(state)s"), state=state)
+    currency = ctx.destination.currency
+    rate = row.rate
+    rule = f"US_SALES_TAX:{state}"
+    state_text = _text(state)
     for priced in ctx.lines:
         base = priced.value + priced.shipping
         outcome.charges.append(
-            charge(
-                ctx,
+            _line(
+                currency,
                 "tax",
                 N_("Sales tax"),
-                rate=row.rate,
-                base=base,
-                amount=base * row.rate / HUNDRED,
-                rule=f"US_SALES_TAX:{state}",
-                dated=row.dated,
-                explanation=N_(
-                    "%(state)s state sales tax %(rate)s charged at checkout (local rates not included)"
-                ),
-                collected="checkout",
-                state=state,
-                description=priced.line.description,
+                rate,
+                base,
+                base * rate / HUNDRED,
+                rule,
+                row.dated,
+                N_("%(state)s state sales tax %(rate)s charged at checkout (local rates not included)"),
+                {"rate": percent(rate), "state": state_text, "description": _text(priced.line.description)},
+                "checkout",
+                False,
             )
         )

@@ -247,6 +247,43 @@ def shares(total: Decimal, weights: Mapping[int, Decimal], currency: str) -> dic
     return {k: Decimal(p) * unit for k, p in zip(keys, parts, strict=True)}
 
 
+_EXACT = 10**9  # small enough for every operation on it to be exact in any sane decimal context
+# per currency: amount -> whole minor units, whole minor units -> amount (see `to_minor`, `from_minor`)
+_MINOR_CACHES: dict[str, tuple[dict[Decimal, int], dict[int, Decimal]]] = {}
+
+
+def _minor_caches(currency: str) -> tuple[dict[Decimal, int], dict[int, Decimal]]:
+    found = _MINOR_CACHES.get(currency)
+    if found is None:
+        found = _MINOR_CACHES[currency] = ({}, {})
+    return found
+
+
+def to_minor(value: Decimal, unit: Decimal, known: dict[Decimal, int]) -> int:
+    """int((value / unit).to_integral_value()), remembered in `known` per value for exact multiples
+    of `unit` (the division is then exact: the remembered answer is the one it would give again)."""
+    found = known.get(value)
+    if found is None:
+        found = int((value / unit).to_integral_value())
+        if -_EXACT < found < _EXACT and found * unit == value:
+            if len(known) >= 4096:
+                known.clear()
+            known[value] = found
+    return found
+
+
+def from_minor(minor: int, unit: Decimal, known: dict[int, Decimal]) -> Decimal:
+    """Decimal(minor) * unit, remembered in `known` for small counts (the product is then exact)."""
+    found = known.get(minor)
+    if found is None:
+        found = Decimal(minor) * unit
+        if -_EXACT < minor < _EXACT:
+            if len(known) >= 4096:
+                known.clear()
+            known[minor] = found
+    return found
+
+
 def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[Decimal]:
     """`shares(total, dict(enumerate(values)), currency)` as a list, in the same order (the engine's
     splits over its priced lines)."""
@@ -256,10 +293,14 @@ def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[D
         return []
     if not total:  # nothing to split: every share is 0
         return [ZERO * unit] * count
-    total_minor = int((total.quantize(unit, ROUND_HALF_UP) / unit).to_integral_value())
+    to_known, from_known = _MINOR_CACHES.get(currency) or _minor_caches(currency)
+    total_minor = to_minor(total.quantize(unit, ROUND_HALF_UP), unit, to_known)
     if count == 1:  # one share takes the whole total
-        return [Decimal(total_minor) * unit]
-    minor = [int((value / unit).to_integral_value()) for value in values]
+        return [from_minor(total_minor, unit, from_known)]
+    try:
+        minor = [to_known[value] for value in values]
+    except KeyError:
+        minor = [to_minor(value, unit, to_known) for value in values]
     if total_minor < 0 or min(minor) < 0:
         found = shares(total, dict(enumerate(values)), currency)
         return [found[i] for i in range(count)]
@@ -267,17 +308,16 @@ def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[D
     if weight_sum == 0:
         minor = [1] * count
         weight_sum = count
-    parts = []
-    remainders = []
-    for i, weight in enumerate(minor):
-        part, remainder = divmod(total_minor * weight, weight_sum)
-        parts.append(part)
-        remainders.append((-remainder, i))
+    parts = [total_minor * weight // weight_sum for weight in minor]
     leftover = total_minor - sum(parts)
     if leftover:
-        for _, i in sorted(remainders)[:leftover]:
+        remainders = sorted([(-(total_minor * weight % weight_sum), i) for i, weight in enumerate(minor)])
+        for _, i in remainders[:leftover]:
             parts[i] += 1
-    return [Decimal(part) * unit for part in parts]
+    try:
+        return [from_known[part] for part in parts]
+    except KeyError:
+        return [from_minor(part, unit, from_known) for part in parts]
 
 
 def require_param(ctx: Context, param_id: str) -> Param:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from app.i18n.markers import N_
 from app.tax.charges import (
-    charge,
+    _line,
+    _text,
     import_charges,
     low_value_vat,
     rated_charge,
@@ -24,7 +26,7 @@ from app.tax.common import (
     require_param,
     split_shares,
 )
-from app.tax.model import ChargeLine, Collected, Dated, Param, QuoteError
+from app.tax.model import ChargeLine, Collected, Dated, Param, QuoteError, TaxTables
 
 
 def intra_eu(ctx: Context) -> Outcome:
@@ -81,25 +83,26 @@ def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collecte
             N_("HS codes shorter than 6 digits: the number of EUR 3 items may differ on the declaration"),
         )
     per_item = ctx.param_in_quote(param)
+    flat = param_text(param)
+    currency = ctx.destination.currency
     charges = []
     for (hs, origin), group in sorted(items.items()):
         charges.append(
-            charge(
-                ctx,
+            _line(
+                currency,
                 "duty",
                 N_("EU flat customs duty"),
-                rate=None,
-                base=sum((p.value for p in group), Decimal(0)),
-                amount=per_item,
-                rule="EU_FLAT_DUTY",
-                dated=param.dated,
-                explanation=N_(
+                None,
+                sum((p.value for p in group), Decimal(0)),
+                per_item,
+                "EU_FLAT_DUTY",
+                param.dated,
+                N_(
                     "EU low-value consignment: flat duty %(flat)s per item (HS %(hs_code)s, origin %(origin)s)"  # noqa: E501
                 ),
-                collected=collected,
-                flat=param_text(param),
-                hs_code=hs,
-                origin=origin,
+                {"flat": flat, "hs_code": hs, "origin": _text(origin)},
+                collected,
+                False,
             )
         )
     return charges
@@ -132,27 +135,53 @@ def _vat_on_import(
     return charges
 
 
+_ADDONS = (
+    ("FR", "FR_TPC"),
+    ("RO", "RO_LOGISTICS_TAX"),
+    ("IT", "IT_CONTRIBUTION"),
+    (None, "EU_HANDLING_FEE"),
+)
+
+
 def _national_addons(ctx: Context, outcome: Outcome) -> None:
     """FR/RO/IT parcel charges and the EU handling fee are owed by the seller or not confirmed: they
     are reported as warnings, never added to what the shopper pays."""
-    for country, param_id in (
-        ("FR", "FR_TPC"),
-        ("RO", "RO_LOGISTICS_TAX"),
-        ("IT", "IT_CONTRIBUTION"),
-        (None, "EU_HANDLING_FEE"),
-    ):
-        param = ctx.param(param_id)
-        if param is not None and country in (None, ctx.country):
-            outcome.warn(
-                f"addon:{param_id}",
-                N_(
-                    "%(rule)s: %(amount)s per %(unit)s may be owed on this parcel (%(confidence)s, not included)"  # noqa: E501
-                ),
-                rule=param_id,
-                amount=param_text(param),
-                unit=param.unit.removeprefix("per_"),  # "per_item" -> "EUR 2 per item"
-                confidence=param.dated.confidence,
-            )
+    for param_id, params in _addons(ctx.tables, ctx.country, ctx.on):
+        outcome.warn(
+            f"addon:{param_id}",
+            N_("%(rule)s: %(amount)s per %(unit)s may be owed on this parcel (%(confidence)s, not included)"),
+            **params,
+        )
+
+
+def _addons(tables: TaxTables, country: str, on: date) -> tuple[tuple[str, dict[str, str]], ...]:
+    """The add-ons in force for `country` on `on` and their warnings' params, remembered with the
+    tables (the params are copied into each warning)."""
+    key = ("eu_addons", country, on)
+    try:
+        return tables._memo[key]  # TaxTables.cached, without a closure per call
+    except KeyError:
+        pass
+
+    def compute() -> tuple[tuple[str, dict[str, str]], ...]:
+        found = []
+        for addon_country, param_id in _ADDONS:
+            param = tables.param(param_id, on)
+            if param is not None and addon_country in (None, country):
+                found.append(
+                    (
+                        param_id,
+                        {
+                            "rule": param_id,
+                            "amount": param_text(param),
+                            "unit": param.unit.removeprefix("per_"),  # "per_item" -> "EUR 2 per item"
+                            "confidence": param.dated.confidence,
+                        },
+                    )
+                )
+        return tuple(found)
+
+    return tables.cached(key, compute)
 
 
 def _de_minimum(ctx: Context, charges: list[ChargeLine]) -> list[ChargeLine]:

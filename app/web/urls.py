@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 
@@ -48,3 +49,8 @@ def private_order_url(locale: str, number: str, secret: str, *, pay: bool = Fals
 
     key = access_key(secret, number)
     return order_pay_url(locale, number, key) if pay else order_url(locale, number, key)
+
+
+def order_link(root: str, locale: str, secret: str) -> Callable[[str], str]:
+    """An order's absolute private link from its number (the confirmation email's)."""
+    return lambda number: root + private_order_url(locale, number, secret)

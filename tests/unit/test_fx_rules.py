@@ -483,9 +483,11 @@ def test_the_default_stale_limit_survives_an_easter_weekend() -> None:
         for env in ["development", "test", "production"]:
             os.environ["APP_ENV"] = env
             os.environ.setdefault("SECRET_KEY", "x" * 40)
+            os.environ.setdefault("PUBLIC_BASE_URL", "https://shop.example")  # required in production
             assert load_settings().fx_max_age_hours == 120, env  # on everywhere, not only in production
     finally:
         os.environ["APP_ENV"] = "test"
+        os.environ.pop("PUBLIC_BASE_URL", None)
         if saved is not None:
             os.environ["FX_MAX_AGE_HOURS"] = saved
 

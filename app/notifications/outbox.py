@@ -1,0 +1,14 @@
+"""Which handler delivers each kind of outbox row, and a delivery pass over what is due."""
+
+from __future__ import annotations
+
+from app.notifications.orders import deliver_order_confirmation
+from app.outbox.rules import ORDER_CONFIRMATION
+from app.outbox.services import Handler, deliver_due
+
+HANDLERS: dict[str, Handler] = {ORDER_CONFIRMATION: deliver_order_confirmation}
+
+
+async def deliver_pending() -> int:
+    """Deliver every due follow-up (after a commit, on the worker's schedule, or `storefront worker`)."""
+    return await deliver_due(HANDLERS)

@@ -1,0 +1,13 @@
+"""When to try a failed follow-up again (pure)."""
+
+from __future__ import annotations
+
+ORDER_CONFIRMATION = "order_confirmation"  # payload {"number", "link"}; app.notifications.orders sends it
+
+MAX_ATTEMPTS = 12  # about a day and a half of retries, then it stays failed and visible
+LEASE_SECONDS = 300  # a claimed row whose worker died is retried after this
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next try after `attempts` failures: 30 s doubling, at most 4 h."""
+    return min(30 * 2 ** max(attempts - 1, 0), 4 * 3600)
