@@ -14,6 +14,11 @@ interleaved so machine noise hits both alike; medians of the rounds.
 
     python bench/bench_quotes.py [--rounds 3] [--seconds 10] [--connections 32] [--workers 2]
     python bench/bench_quotes.py --no-http [--quote-rounds 7] [--batch 200]
+    python bench/bench_quotes.py --no-http --against HEAD   # old and new engine, rounds alternating
+
+--against GIT_REF also times app/tax as committed at GIT_REF (extracted with `git archive` into a
+temporary package), its rounds alternating with the working tree's so that machine noise hits both
+alike, and checks that both give the same JSON answer for every basket.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from __future__ import annotations
 import argparse
 import copy
 import cProfile
+import importlib
 import io
 import json
 import os
 import pstats
+import re
 import shutil
 import statistics
 import subprocess
@@ -364,6 +371,72 @@ def in_process(args: argparse.Namespace, bodies: dict[str, dict[str, Any]]) -> b
     return met
 
 
+def reference_engine(ref: str) -> tuple[Any, Any, Any, Any]:
+    """app/tax as of git `ref`, imported as a separate package: (quote_landed_cost, shipment_from_json,
+    quote_to_json, tax_tables)."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-quotes-ref-"))
+    archive = subprocess.run(["git", "archive", ref, "app/tax"], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive.stdout, check=True)
+    name = "taxref_" + re.sub(r"\W", "_", ref)
+    package = workdir / name
+    (workdir / "app" / "tax").rename(package)
+    for source in package.glob("*.py"):
+        text = re.sub(r"\bapp\.tax\b", name, source.read_text("utf-8"))
+        source.write_text(text.replace("from app.tax import", f"from {name} import"), "utf-8")
+    sys.path.insert(0, str(workdir))
+    try:
+        rules = importlib.import_module(f"{name}.rules")
+        contract = importlib.import_module(f"{name}.contract")
+        data = importlib.import_module(f"{name}.data")
+    finally:  # imported: the sources are no longer needed
+        sys.path.remove(str(workdir))
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rules.quote_landed_cost, contract.shipment_from_json, contract.quote_to_json, data.tax_tables
+
+
+def against(args: argparse.Namespace, bodies: dict[str, dict[str, Any]]) -> None:
+    """Rounds of the reference engine and of the working tree's, alternating; medians and ratio."""
+    from app.tax.contract import quote_to_json
+
+    old_quote, old_shipment, old_json, old_tables = reference_engine(args.against)
+    rates = bench_rates()
+    today = datetime.now(UTC).date()
+    engines = {
+        "reference": (old_quote, old_tables(), [old_shipment(b) for b in bodies.values()]),
+        "working tree": (quote_landed_cost, tax_tables(), [shipment_from_json(b) for b in bodies.values()]),
+    }
+    for old, new in zip(engines["reference"][2], engines["working tree"][2], strict=True):
+        same = json.dumps(old_json(old_quote(old, engines["reference"][1], rates, today))) == json.dumps(
+            quote_to_json(quote_landed_cost(new, engines["working tree"][1], rates, today))
+        )
+        assert same, f"{new.destination}: the answers differ"
+
+    def one_round(name: str, batch: int) -> float:
+        quote, tables, shipments = engines[name]
+        started = time.perf_counter()
+        for shipment in shipments:
+            for _ in range(batch):
+                quote(shipment, tables, rates, today)
+        return len(shipments) * batch / (time.perf_counter() - started)
+
+    for name in engines:  # warm-up
+        one_round(name, max(1, args.batch // 4))
+    figures: dict[str, list[float]] = {name: [] for name in engines}
+    ratios = []
+    for _ in range(args.quote_rounds):
+        for name in engines:
+            figures[name].append(one_round(name, args.batch))
+        ratios.append(figures["working tree"][-1] / figures["reference"][-1])
+    print(f"against {args.against}: {args.quote_rounds} alternating rounds x {args.batch} quotes/destination")
+    for name, values in figures.items():
+        median = statistics.median(values)
+        print(
+            f"  {name:<13} {median:9.0f} quotes/s median ({1e6 / median:.1f} µs/quote), "
+            f"best {max(values):.0f}, rounds {min(values):.0f}-{max(values):.0f}"
+        )
+    print(f"  working tree / reference: {statistics.median(ratios):.2f}x (median of the per-round ratios)")
+
+
 # ---------------------------------------------------------------- HTTP
 
 
@@ -462,6 +535,7 @@ def main() -> int:
     parser.add_argument("--quote-rounds", type=int, default=7, help="in-process rounds (median)")
     parser.add_argument("--batch", type=int, default=200, help="quotes per destination per round")
     parser.add_argument("--profile", action="store_true", help="profile even when the target is met")
+    parser.add_argument("--against", metavar="GIT_REF", help="also time app/tax as of GIT_REF, alternating")
     parser.add_argument("--profile-top", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
@@ -472,6 +546,8 @@ def main() -> int:
 
     bodies = baskets()
     in_process(args, bodies)
+    if args.against:
+        against(args, bodies)
     if not args.http:
         return 0
     if not shutil.which("wrk"):

@@ -50,6 +50,16 @@ def _exempt_or_import(
 # ---------------------------------------------------------------- AU, NZ, SG: vendor-collected GST
 
 
+def _split_items(ctx: Context, limit: Param) -> tuple[tuple[PricedLine, ...], tuple[PricedLine, ...]]:
+    """The lines whose item value is within `limit`, and the others, each in order: one pass (a line
+    equal to a low one is low itself, so this is the `p not in low` of before)."""
+    low: list[PricedLine] = []
+    high: list[PricedLine] = []
+    for priced in ctx.lines:
+        (low if ctx.within(limit, priced.line.unit_value) else high).append(priced)
+    return tuple(low), tuple(high)
+
+
 def _vendor_gst(ctx: Context, *, threshold_id: str, registration: str, prefix: str) -> Outcome:
     """AU (A$1,000), NZ (NZ$1,000): per-item customs value; a registered vendor charges GST at
     checkout on the price including shipping, no duty; dearer items are imported normally
@@ -57,8 +67,7 @@ def _vendor_gst(ctx: Context, *, threshold_id: str, registration: str, prefix: s
     refuse_kind(ctx, "CBEC")
     refuse_domestic(ctx)
     limit = require_param(ctx, threshold_id)
-    low = tuple(p for p in ctx.lines if ctx.within(limit, p.line.unit_value))
-    high = tuple(p for p in ctx.lines if p not in low)
+    low, high = _split_items(ctx, limit)
     vendor = registration in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
     if low and vendor:
         outcome = Outcome(
@@ -112,8 +121,7 @@ def sg(ctx: Context) -> Outcome:
     refuse_domestic(ctx)
     limit = require_param(ctx, "SG_LVG_THRESHOLD")
     if "SG_OVR" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS:
-        low = tuple(p for p in ctx.lines if ctx.within(limit, p.line.unit_value))
-        high = tuple(p for p in ctx.lines if p not in low)
+        low, high = _split_items(ctx, limit)
         outcome = Outcome("SG_OVR", N_("Singapore OVR: items up to %(threshold)s, GST charged at checkout"))
         low_value_vat(
             ctx,

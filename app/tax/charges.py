@@ -147,6 +147,9 @@ def _resolved(rate: Decimal, rule: str, dated: Dated, estimate: bool) -> Resolve
     return found
 
 
+_CHARGE_ARGUMENTS = frozenset({"rate", "amount", "dated", "estimate"})
+
+
 def rated_charge(
     ctx: Context,
     kind: ChargeKind,
@@ -162,6 +165,21 @@ def rated_charge(
     """A charge of a resolved duty or VAT rate on `base`, dated and flagged as estimate as the rate is;
     its rule is the rate's unless given."""
     rate = resolved.rate
+    if params.keys() & _CHARGE_ARGUMENTS:  # charge() refuses the clash (TypeError), as it always did
+        return charge(
+            ctx,
+            kind,
+            name,
+            rate=rate,
+            base=base,
+            amount=base * rate / HUNDRED,
+            rule=resolved.rule if rule is None else rule,
+            dated=resolved.dated,
+            explanation=explanation,
+            collected=collected,
+            estimate=resolved.estimate,
+            **params,
+        )
     texts = {"rate": percent(rate)}
     for key, value in params.items():
         texts[key] = value if type(value) is str else str(value)
@@ -601,4 +619,4 @@ def waive_under_minimum(
 
 
 def with_estimate(lines: list[ChargeLine]) -> list[ChargeLine]:
-    return [with_changes(c, estimate=True) for c in lines]
+    return [c if c.estimate is True else with_changes(c, estimate=True) for c in lines]

@@ -180,10 +180,13 @@ class Outcome:
     covered: list[PricedLine] = field(default_factory=list)
 
     def warn(self, code: str, message: str, **params: object) -> None:
-        warning = object.__new__(QuoteWarning)  # QuoteWarning(code, message, params), built faster
-        warning.__dict__.update(code=code, message=message, params={k: str(v) for k, v in params.items()})
-        if warning not in self.warnings:
-            self.warnings.append(warning)
+        texts = {k: str(v) for k, v in params.items()} if params else {}
+        for existing in self.warnings:  # as `warning not in self.warnings`, field by field
+            if existing.code == code and existing.message == message and existing.params == texts:
+                return
+        warning = object.__new__(QuoteWarning)  # QuoteWarning(code, message, texts), built faster
+        warning.__dict__.update(code=code, message=message, params=texts)
+        self.warnings.append(warning)
 
     def warn_carrier_fee(self) -> None:
         """Import charges collected on delivery: the carrier may charge for collecting them."""

@@ -18,6 +18,7 @@ from app.tax.charges import (
 )
 from app.tax.common import (
     CONSUMER_KINDS,
+    ZERO,
     Context,
     Outcome,
     PricedLine,
@@ -69,15 +70,23 @@ def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collecte
     """EUR 3 per item, an item being the goods sharing a tariff subheading and origin (reference
     §2b.6: 1 silk blouse + 2 wool blouses = 2 items = EUR 6)."""
     items: dict[tuple[str, str], list[PricedLine]] = {}
+    short = False
     for priced in ctx.lines:
-        if not priced.hs:
+        hs = priced.hs
+        if not hs:
             raise QuoteError(
                 "hs_code_required",
                 N_("An HS code is needed for %(description)s to count the EU flat-duty items"),
                 description=priced.line.description,
             )
-        items.setdefault((priced.hs[:6], priced.line.origin), []).append(priced)
-    if any(len(hs) < 6 for hs, _ in items):
+        key = (hs[:6], priced.line.origin)
+        group = items.get(key)
+        if group is None:
+            items[key] = [priced]
+            short = short or len(hs) < 6
+        else:
+            group.append(priced)
+    if short:
         outcome.warn(
             "flat_duty_item_count",
             N_("HS codes shorter than 6 digits: the number of EUR 3 items may differ on the declaration"),
@@ -85,18 +94,23 @@ def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collecte
     per_item = ctx.param_in_quote(param)
     flat = param_text(param)
     currency = ctx.destination.currency
+    dated = param.dated
     charges = []
-    for (hs, origin), group in sorted(items.items()):
+    for key in sorted(items):  # the keys differ: as sorted(items.items())
+        base = ZERO  # as sum(values, Decimal(0)), in order
+        for priced in items[key]:
+            base = base + priced.value
+        hs, origin = key
         charges.append(
             _line(
                 currency,
                 "duty",
                 N_("EU flat customs duty"),
                 None,
-                sum((p.value for p in group), Decimal(0)),
+                base,
                 per_item,
                 "EU_FLAT_DUTY",
-                param.dated,
+                dated,
                 N_(
                     "EU low-value consignment: flat duty %(flat)s per item (HS %(hs_code)s, origin %(origin)s)"  # noqa: E501
                 ),

@@ -8,6 +8,7 @@ from app.tax.common import (
     CONSUMER_KINDS,
     Context,
     Outcome,
+    PricedLine,
     param_text,
     refuse_domestic,
     refuse_kind,
@@ -80,8 +81,11 @@ def no(ctx: Context) -> Outcome:
     limit = require_param(ctx, "NO_VOEC_ITEM_LIMIT")
     threshold = param_text(limit)
     voec = "VOEC" in ctx.registrations and ctx.shipment.shipment_kind in CONSUMER_KINDS
-    under = tuple(p for p in ctx.lines if voec and ctx.within(limit, p.line.unit_value, strict=True))
-    over = tuple(p for p in ctx.lines if p not in under)
+    below: list[PricedLine] = []
+    rest: list[PricedLine] = []
+    for priced in ctx.lines:  # one pass: a line equal to one below the limit is below it itself
+        (below if voec and ctx.within(limit, priced.line.unit_value, strict=True) else rest).append(priced)
+    under, over = tuple(below), tuple(rest)
     if under and not over:
         outcome = Outcome("NO_VOEC", N_("Norway VOEC: items below %(threshold)s, VAT charged at checkout"))
     elif under:

@@ -327,11 +327,14 @@ class TaxTables:
             return self.cached(memo_key, lambda: next((r for r in rows if r.dated.in_force(on)), None))
 
     def region_rates(self, country: str, region: str, on: date) -> tuple[VatRate, ...]:
-        rows = self._rates_by_region.get((country, region), ())
-        return self.cached(
-            ("region_rates", country, region, on),
-            lambda: tuple(sorted((r for r in rows if r.dated.in_force(on)), key=lambda r: r.key)),
-        )
+        key = ("region_rates", country, region, on)
+        try:
+            return self._memo[key]
+        except KeyError:
+            rows = self._rates_by_region.get((country, region), ())
+            return self.cached(
+                key, lambda: tuple(sorted((r for r in rows if r.dated.in_force(on)), key=lambda r: r.key))
+            )
 
     def class_row(self, country: str, tax_class: str, on: date) -> TaxClassRow | None:
         key = ("class_row", country, tax_class, on)
@@ -350,9 +353,11 @@ class TaxTables:
             return self.cached(key, lambda: next((p for p in rows if p.dated.in_force(on)), None))
 
     def duty_row(self, destination: str, hs_code: str, on: date) -> DutyRow | None:
-        return self.cached(
-            ("duty_row", destination, hs_code, on), lambda: self._duty_row(destination, hs_code, on)
-        )
+        key = ("duty_row", destination, hs_code, on)
+        try:
+            return self._memo[key]
+        except KeyError:
+            return self.cached(key, lambda: self._duty_row(destination, hs_code, on))
 
     def _duty_row(self, destination: str, hs_code: str, on: date) -> DutyRow | None:
         best: DutyRow | None = None
@@ -365,8 +370,11 @@ class TaxTables:
         return best
 
     def preference(self, destination: str, origin: str, on: date) -> Preference | None:
-        rows = self._preferences_by_destination.get(destination, ())
-        return self.cached(
-            ("preference", destination, origin, on),
-            lambda: next((p for p in rows if origin in p.origins and p.dated.in_force(on)), None),
-        )
+        key = ("preference", destination, origin, on)
+        try:
+            return self._memo[key]
+        except KeyError:
+            rows = self._preferences_by_destination.get(destination, ())
+            return self.cached(
+                key, lambda: next((p for p in rows if origin in p.origins and p.dated.in_force(on)), None)
+            )

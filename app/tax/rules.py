@@ -185,9 +185,9 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
     split = split_shares(shipping, values, currency)
     new = object.__new__
     lines = []
-    for i, line in enumerate(ordered):
-        priced = new(PricedLine)
-        priced.__dict__.update(line=line, input_value=inputs[i], value=values[i], shipping=split[i])
+    for line, input_value, value, share in zip(ordered, inputs, values, split, strict=True):
+        priced = new(PricedLine)  # PricedLine(line, input_value, value, share), built faster
+        priced.__dict__.update(line=line, input_value=input_value, value=value, shipping=share)
         lines.append(priced)
     goods = sum(values, ZERO).quantize(unit)
     return assemble(
