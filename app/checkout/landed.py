@@ -108,10 +108,6 @@ class CheckoutTaxes:
         return sum((c.amount for c in self.charges if c.collected == "delivery"), zero(self.currency))
 
     @property
-    def included(self) -> Money:
-        return sum((c.amount for c in self.charges if c.included), zero(self.currency))
-
-    @property
     def lines(self) -> tuple[CheckoutCharge, ...]:
         """Every line to show and record: the charges, then any tax taken off the prices."""
         if not self.removed.amount:
