@@ -6,7 +6,7 @@ from litestar import Router, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from app.api.common import ApiProblem, View, money_out, provide_view
+from app.api.common import ApiProblem, View, money_out, problems, provide_view
 from app.api.schemas import CartLineIn, CartLineOut, CartOut, QuantityIn
 from app.cart.rules import CartError, PricedLine, parse_quantity
 from app.cart.services import (
@@ -71,18 +71,23 @@ async def cart_out(token: str, cart_id: int, view: View) -> CartOut:
     )
 
 
-@post("/carts", summary="Create an empty cart; keep its token secret")
+@post("/carts", summary="Create an empty cart; keep its token secret", responses=problems())
 async def create(view: NamedDependency[View]) -> CartOut:
     cart_id, token = await create_cart()
     return await cart_out(token, cart_id, view)
 
 
-@get("/carts/{token:str}", summary="A cart with priced lines")
+@get("/carts/{token:str}", summary="A cart with priced lines", responses=problems(404, 422))
 async def show(token: FromPath[str], view: NamedDependency[View]) -> CartOut:
     return await cart_out(token, await cart_id_or_404(token), view)
 
 
-@post("/carts/{token:str}/lines", summary="Add a quantity of a SKU", status_code=200)
+@post(
+    "/carts/{token:str}/lines",
+    summary="Add a quantity of a SKU",
+    status_code=200,
+    responses=problems(404, 409, 422),
+)
 async def add_line(token: FromPath[str], data: JSONBody[CartLineIn], view: NamedDependency[View]) -> CartOut:
     cart_id = await cart_id_or_404(token)
     variant_id = variant_id_or_422(view.catalog, data.sku)
@@ -93,7 +98,11 @@ async def add_line(token: FromPath[str], data: JSONBody[CartLineIn], view: Named
     return await cart_out(token, cart_id, view)
 
 
-@put("/carts/{token:str}/lines/{sku:str}", summary="Set a line's quantity (0 removes it)")
+@put(
+    "/carts/{token:str}/lines/{sku:str}",
+    summary="Set a line's quantity (0 removes it)",
+    responses=problems(404, 409, 422),
+)
 async def update_line(
     token: FromPath[str], sku: FromPath[str], data: JSONBody[QuantityIn], view: NamedDependency[View]
 ) -> CartOut:
@@ -106,7 +115,12 @@ async def update_line(
     return await cart_out(token, cart_id, view)
 
 
-@delete("/carts/{token:str}/lines/{sku:str}", summary="Remove a line", status_code=200)
+@delete(
+    "/carts/{token:str}/lines/{sku:str}",
+    summary="Remove a line",
+    status_code=200,
+    responses=problems(404, 422),
+)
 async def delete_line(token: FromPath[str], sku: FromPath[str], view: NamedDependency[View]) -> CartOut:
     cart_id = await cart_id_or_404(token)
     await remove_line(cart_id, variant_id_or_422(view.catalog, sku))

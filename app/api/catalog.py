@@ -6,7 +6,7 @@ from litestar import Router, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
-from app.api.common import ApiProblem, View, money_out, provide_view
+from app.api.common import ApiProblem, View, money_out, problems, provide_view
 from app.api.schemas import CategoryOut, OptionOut, ProductOut, ProductPageOut, ProductSummaryOut, VariantOut
 from app.catalog.rules import Catalog, CategoryView, ProductView, parse_page, parse_sort, sort_products
 from app.catalog.services import variant_stock
@@ -43,14 +43,18 @@ def summary_out(
     )
 
 
-@get("/categories", summary="Category tree")
+@get("/categories", summary="Category tree", responses=problems(422))
 async def list_categories(view: NamedDependency[View]) -> list[CategoryOut]:
     loc = view.locale
     catalog = view.catalog
     return [category_out(catalog, category, loc) for category in catalog.top_categories]
 
 
-@get("/categories/{code:str}/products", summary="Products of a category and its subcategories")
+@get(
+    "/categories/{code:str}/products",
+    summary="Products of a category and its subcategories",
+    responses=problems(404, 422),
+)
 async def category_products(
     code: FromPath[str],
     view: NamedDependency[View],
@@ -80,7 +84,11 @@ async def category_products(
     )
 
 
-@get("/products/{code:str}", summary="A product with its variants, prices and stock")
+@get(
+    "/products/{code:str}",
+    summary="A product with its variants, prices and stock",
+    responses=problems(404, 422),
+)
 async def product_detail(
     code: FromPath[str],
     view: NamedDependency[View],

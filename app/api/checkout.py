@@ -12,7 +12,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from app.api.cart import cart_id_or_404, cart_line_out
-from app.api.common import ApiProblem, View, api_locale, api_pricer, money_out, provide_view
+from app.api.common import ApiProblem, View, api_locale, api_pricer, money_out, problems, provide_view
 from app.api.schemas import (
     AddressFieldOut,
     ChargeOut,
@@ -76,7 +76,11 @@ def option_out(option: ShippingOption, locale: str) -> ShippingMethodOut:
     )
 
 
-@get("/shipping-methods", summary="Shipping methods and prices for a destination (and optionally a cart)")
+@get(
+    "/shipping-methods",
+    summary="Shipping methods and prices for a destination (and optionally a cart)",
+    responses=problems(404, 422),
+)
 async def shipping_methods(
     view: NamedDependency[View], country: FromQuery[str | None] = None, cart: FromQuery[str | None] = None
 ) -> list[ShippingMethodOut]:
@@ -169,6 +173,7 @@ def quote_out(quote: CheckoutQuote, view: View) -> QuoteOut:
 @get(
     "/carts/{token:str}/quote",
     summary="The checkout quote for a destination and shipping method: goods, shipping, total, conversion",
+    responses=problems(404, 422),
 )
 async def cart_quote(
     token: FromPath[str],
@@ -184,7 +189,11 @@ async def cart_quote(
     return quote_out(quote, view)
 
 
-@get("/address-format/{country:str}", summary="The address fields a destination needs, in its order")
+@get(
+    "/address-format/{country:str}",
+    summary="The address fields a destination needs, in its order",
+    responses=problems(422),
+)
 async def address_format(
     country: FromPath[str], locale: FromQuery[str | None] = None
 ) -> list[AddressFieldOut]:
@@ -238,6 +247,7 @@ def order_out(order: OrderView, locale: str, secret: str) -> OrderOut:
 @post(
     "/carts/{token:str}/checkout",
     summary="Place an order from a cart (send an Idempotency-Key header to retry safely)",
+    responses=problems(404, 409, 422),
 )
 async def checkout(
     request: Request[Any, Any, Any],
@@ -303,7 +313,10 @@ async def checkout(
 
 
 @post(
-    "/orders/lookup", summary="Find an order by its number and the email it was placed with", status_code=200
+    "/orders/lookup",
+    summary="Find an order by its number and the email it was placed with",
+    status_code=200,
+    responses=problems(404, 422, 429),
 )
 async def lookup(
     request: Request[Any, Any, Any],
@@ -327,6 +340,7 @@ async def lookup(
     "/payments/test/webhook",
     summary="Test provider callback (HMAC-SHA256 of the body in X-Signature)",
     status_code=200,
+    responses=problems(401, 404, 409, 422),
 )
 async def test_webhook(
     request: Request,

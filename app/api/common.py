@@ -7,10 +7,11 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery
 from moneyed import Money
 
-from app.api.schemas import MoneyOut
+from app.api.schemas import MoneyOut, ProblemOut
 from app.catalog.rules import Catalog
 from app.core.money import to_minor
 from app.fx.rules import RateTable
@@ -20,6 +21,30 @@ from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.web.market import available_currencies, make_pricer, shopper_presentment, valid_country
 from app.web.state import ShopState, shop_of
+
+PROBLEM_DESCRIPTIONS = {
+    400: "Malformed request: a body that is not JSON or not UTF-8, or a parameter of the wrong type",
+    401: "The signature does not match",
+    404: "Not found: an unknown cart token, product, category or order",
+    409: "Conflict: sold out, or the quote changed since the client showed it (code prices_changed)",
+    422: "Invalid input; `errors` lists the fields",
+    429: "Too many attempts; retry after the Retry-After header",
+    503: "The shop is busy; retry after the Retry-After header (a checkout with the same Idempotency-Key)",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The error responses of an endpoint as the server sends them: problem JSON. 400 and 503 can
+    come from any endpoint (a malformed request, a busy database)."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemOut,
+            description=PROBLEM_DESCRIPTIONS[status],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for status in sorted({400, 503, *statuses})
+    }
 
 
 class ApiProblem(HTTPException):

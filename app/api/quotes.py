@@ -9,7 +9,7 @@ from litestar import Request, Router, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
-from app.api.common import ApiProblem, api_locale
+from app.api.common import ApiProblem, api_locale, problems
 from app.i18n.locales import negotiate_locale
 from app.i18n.translations import get_translations
 from app.tax.model import QuoteError
@@ -98,6 +98,7 @@ class LandedCostOut(msgspec.Struct):
     "/quotes",
     summary="Landed cost of a shipment: taxes, duties and fees, and who collects them",
     status_code=200,
+    responses=problems(422),
 )
 async def landed_cost_quote(
     request: Request[Any, Any, Any],

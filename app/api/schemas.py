@@ -251,3 +251,20 @@ class WebhookIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class WebhookOut(msgspec.Struct):
     result: str
+
+
+class ProblemFieldOut(msgspec.Struct):
+    field: str
+    message: str
+
+
+class ProblemOut(msgspec.Struct):
+    """An error (RFC 9457, `application/problem+json`): `detail` in the client's language, a
+    stable `code` to act on, and per-field `errors` for invalid input."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str | None = None
+    errors: list[ProblemFieldOut] | None = None

@@ -253,3 +253,21 @@ async def test_openapi_schema_documents_the_api(client) -> None:
         "/api/v1/orders/lookup",
     } <= paths
     assert not any(path.startswith("/{locale}") for path in paths)
+
+
+async def test_the_schema_documents_errors_as_the_problem_json_the_server_sends(client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    problem = schema["components"]["schemas"]["ProblemOut"]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"])
+    operations = [(path, m, op) for path, ops in schema["paths"].items() for m, op in ops.items()]
+    assert len(operations) >= 15
+    for path, method, operation in operations:
+        errors = {int(s): r for s, r in operation["responses"].items() if int(s) >= 400}
+        assert {400, 503} <= set(errors), (method, path)
+        for status, response in errors.items():
+            assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+    lookup = schema["paths"]["/api/v1/orders/lookup"]["post"]["responses"]
+    assert {"404", "422", "429"} <= set(lookup)
+    checkout = schema["paths"]["/api/v1/carts/{token}/checkout"]["post"]["responses"]
+    assert {"404", "409", "422"} <= set(checkout)
+    assert "401" in schema["paths"]["/api/v1/payments/test/webhook"]["post"]["responses"]
