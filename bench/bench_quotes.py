@@ -481,6 +481,7 @@ def http(
         "APP_ENV": "production",
         "SECRET_KEY": "bench-" + "s" * 40,
         "COOKIE_SECURE": "false",  # plain http on loopback
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # required in production; the host is what counts
         "VAR_DIR": str(workdir),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"),
         "LOG_LEVEL": "WARNING",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Router, delete, get, post, put
+from litestar import Response, Router, delete, get, post, put, route
 from litestar.di import NamedDependency, Provide
+from litestar.enums import HttpMethod
 from litestar.params import FromPath, JSONBody
 
 from app.api.common import ApiProblem, View, money_out, problems, provide_view
@@ -127,9 +128,21 @@ async def delete_line(token: FromPath[str], sku: FromPath[str], view: NamedDepen
     return await cart_out(token, cart_id, view)
 
 
+@route(
+    "/carts/{token:str}/lines/{sku:str}",
+    http_method=[HttpMethod.OPTIONS],
+    include_in_schema=False,
+    status_code=204,
+)
+async def line_options() -> Response[None]:
+    """The methods of a cart line. Litestar's automatic OPTIONS answer lists only the methods of the
+    first handler registered on a path (PUT here), so this one, registered before both, names them all."""
+    return Response(None, status_code=204, headers={"Allow": "DELETE, OPTIONS, PUT"})
+
+
 router = Router(
     path="/api/v1",
-    route_handlers=[create, show, add_line, update_line, delete_line],
+    route_handlers=[create, show, add_line, line_options, update_line, delete_line],  # OPTIONS first
     tags=["cart"],
     dependencies={"view": Provide(provide_view)},
 )

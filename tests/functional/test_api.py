@@ -271,3 +271,9 @@ async def test_the_schema_documents_errors_as_the_problem_json_the_server_sends(
     checkout = schema["paths"]["/api/v1/carts/{token}/checkout"]["post"]["responses"]
     assert {"404", "409", "422"} <= set(checkout)
     assert "401" in schema["paths"]["/api/v1/payments/test/webhook"]["post"]["responses"]
+
+
+async def test_options_on_a_cart_line_lists_every_method(client) -> None:
+    response = await client.options("/api/v1/carts/some-token/lines/SKU-1")
+    assert response.status_code == 204
+    assert set(response.headers["allow"].split(", ")) == {"DELETE", "OPTIONS", "PUT"}
