@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
@@ -65,6 +66,18 @@ async def database_pool(_: Litestar) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
+async def running(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run `work` as a task for the app's lifetime; cancel it, and wait for it, on shutdown."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@asynccontextmanager
 async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
     """With FX_REFRESH_MINUTES set, refresh rates in the background (never on a request)."""
     settings = get_settings()
@@ -73,20 +86,20 @@ async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
         return
     from app.fx.services import configured_providers
 
-    task = asyncio.create_task(
-        refresh_periodically(
-            configured_providers(settings),
-            timedelta(minutes=settings.fx_refresh_minutes),
-            max_jump=Decimal(settings.fx_max_jump),
-            timeout=settings.fx_timeout_seconds,
-        )
-    )
-    try:
+    providers = configured_providers(settings)
+    interval = timedelta(minutes=settings.fx_refresh_minutes)
+    max_jump, timeout = Decimal(settings.fx_max_jump), settings.fx_timeout_seconds
+    async with running(refresh_periodically(providers, interval, max_jump=max_jump, timeout=timeout)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+
+
+async def deliver_periodically(seconds: float) -> None:
+    while True:
+        try:
+            await deliver_pending()
+        except Exception:  # never let the loop die; the next pass tries again
+            log.exception("outbox delivery pass failed")
+        await asyncio.sleep(seconds)
 
 
 @asynccontextmanager
@@ -97,22 +110,8 @@ async def outbox_worker(app: Litestar) -> AsyncIterator[None]:
     if seconds <= 0:
         yield
         return
-
-    async def loop() -> None:
-        while True:
-            try:
-                await deliver_pending()
-            except Exception:  # never let the loop die; the next pass tries again
-                log.exception("outbox delivery pass failed")
-            await asyncio.sleep(seconds)
-
-    task = asyncio.create_task(loop())
-    try:
+    async with running(deliver_periodically(seconds)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
