@@ -41,6 +41,7 @@ from app.web.deps import APP_DEPENDENCIES, PAGE_DEPENDENCIES
 from app.web.state import create_shop_state
 
 log = logging.getLogger("storefront.server")
+SHUTDOWN_GRACE_SECONDS = 20
 
 
 @asynccontextmanager
@@ -93,25 +94,37 @@ async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
         yield
 
 
-async def deliver_periodically(seconds: float) -> None:
-    while True:
+async def deliver_until(stop: asyncio.Event, seconds: float) -> None:
+    """Delivery passes every `seconds` until `stop` is set; a pass is never cut off halfway (a
+    cancelled pass could leave a sent email unmarked, to be sent again)."""
+    while not stop.is_set():
         try:
             await deliver_pending()
         except Exception:  # never let the loop die; the next pass tries again
             log.exception("outbox delivery pass failed")
-        await asyncio.sleep(seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
 
 
 @asynccontextmanager
 async def outbox_worker(app: Litestar) -> AsyncIterator[None]:
     """Deliver outbox follow-ups every OUTBOX_POLL_SECONDS in this worker (0: leave it to a separate
-    `storefront worker`); the first pass at startup sends what a crash left behind."""
+    `storefront worker`); the first pass at startup sends what a crash left behind. On shutdown
+    the pass under way finishes (at most SHUTDOWN_GRACE_SECONDS) before the worker stops."""
     seconds = app.state.settings.outbox_poll_seconds
     if seconds <= 0:
         yield
         return
-    async with running(deliver_periodically(seconds)):
+    stop = asyncio.Event()
+    task = asyncio.create_task(deliver_until(stop, seconds))
+    try:
         yield
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:  # wait_for cancelled it: its claim expires and the row is retried
+            log.warning("outbox delivery still running at shutdown; stopped")
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
