@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
-from functools import lru_cache
 
 from app.cart.services import cart_quantities
 from app.catalog.rules import Catalog
@@ -14,16 +12,7 @@ from app.checkout.landed import TaxSetup
 from app.core.settings import Settings
 from app.markets.rules import Pricer
 from app.shipping.data import rate_table
-from app.tax.data import TAX_DATA_DIR, tax_tables
-
-
-@lru_cache(maxsize=1)
-def tax_data_version() -> str:
-    """A fingerprint of the tax rule files, stored with every order's tax lines."""
-    digest = hashlib.sha256()
-    for path in sorted(TAX_DATA_DIR.glob("*.toml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
+from app.tax.data import tax_data_version, tax_tables
 
 
 def tax_setup(settings: Settings, on: date) -> TaxSetup:

@@ -29,7 +29,7 @@ def price_taxes(settings: Settings, presentment: Presentment, rates: RateTable, 
         market.one_gross_price,
         market.incoterm,
         settings.prices_include_tax,
-        frozenset(settings.tax_registrations),
+        settings.tax_registrations,
         rates.version,
         on,
     )
@@ -37,7 +37,7 @@ def price_taxes(settings: Settings, presentment: Presentment, rates: RateTable, 
     if found is None:
         if len(_MEMO) > 4096:
             _MEMO.clear()
-        found = _MEMO[key] = _price_taxes(*key[:7], rates, on)
+        found = _MEMO[key] = _price_taxes(*key[:6], frozenset(settings.tax_registrations), rates, on)
     return found
 
 

@@ -165,21 +165,8 @@ def rated_charge(
     """A charge of a resolved duty or VAT rate on `base`, dated and flagged as estimate as the rate is;
     its rule is the rate's unless given."""
     rate = resolved.rate
-    if params.keys() & _CHARGE_ARGUMENTS:  # charge() refuses the clash (TypeError), as it always did
-        return charge(
-            ctx,
-            kind,
-            name,
-            rate=rate,
-            base=base,
-            amount=base * rate / HUNDRED,
-            rule=resolved.rule if rule is None else rule,
-            dated=resolved.dated,
-            explanation=explanation,
-            collected=collected,
-            estimate=resolved.estimate,
-            **params,
-        )
+    if clash := params.keys() & _CHARGE_ARGUMENTS:
+        raise TypeError(f"rated_charge() got parameters named like its own arguments: {sorted(clash)}")
     texts = {"rate": percent(rate)}
     for key, value in params.items():
         texts[key] = value if type(value) is str else str(value)
@@ -462,8 +449,8 @@ def sale_vat(
     priced line counts as covered (`Outcome.covered`)."""
     inclusive = ctx.shipment.prices_include_tax
     vat_country = country or ctx.country
-    if "description" in params or "country" in params:  # charge() refuses the clash, as it always did
-        return _sale_vat_slow(ctx, outcome, lines, rule, dated, explanation, vat_country, factor, params)
+    if clash := params.keys() & {"description", "country"}:
+        raise TypeError(f"sale_vat() sets these parameters itself: {sorted(clash)}")
     currency = ctx.destination.currency
     tables = ctx.tables
     on = ctx.on
@@ -507,43 +494,6 @@ def sale_vat(
         if inclusive:  # the base was the gross price: the line's base is the net, gross - VAT
             line = with_changes(line, base=line.base - line.amount, included=True)
             outcome.covered.append(priced)
-        charges.append(line)
-    return charges
-
-
-def _sale_vat_slow(
-    ctx: Context,
-    outcome: Outcome,
-    lines: tuple[PricedLine, ...],
-    rule: str,
-    dated: Dated,
-    explanation: str,
-    country: str,
-    factor: Decimal,
-    params: dict[str, object],
-) -> list[ChargeLine]:
-    """sale_vat as it was, for params that clash with its own (charge() raises TypeError)."""
-    charges = []
-    for priced in lines:
-        rate = vat_rate(ctx, outcome, country, priced.line.tax_class)
-        base = priced.value + priced.shipping
-        effective = rate.rate * factor
-        line = charge(
-            ctx,
-            "tax",
-            N_("VAT/GST"),
-            rate=effective,
-            base=base,
-            amount=base * effective / (HUNDRED + effective if ctx.shipment.prices_include_tax else HUNDRED),
-            rule=f"{rule}:{rate.rule}",
-            dated=merge(dated, rate.dated),
-            explanation=explanation,
-            collected="checkout",
-            estimate=rate.estimate or dated.is_estimate,
-            description=priced.line.description,
-            country=country,
-            **params,
-        )
         charges.append(line)
     return charges
 

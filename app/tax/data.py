@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -30,3 +31,12 @@ def read_tables(directory: Path = TAX_DATA_DIR) -> TaxTables:
 @lru_cache(maxsize=1)
 def tax_tables() -> TaxTables:
     return read_tables()
+
+
+@lru_cache(maxsize=1)
+def tax_data_version() -> str:
+    """A fingerprint of the rule files, stored with every order's tax lines."""
+    digest = hashlib.sha256()
+    for path in sorted(TAX_DATA_DIR.glob("*.toml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
