@@ -202,6 +202,16 @@ def checkout_request(
     )
 
 
+def test_card(number: str = "4242424242424242") -> dict[str, str]:
+    """What the test provider's card form hands the checkout: a token for `number`, never the number."""
+    from app.payments.providers import TestProvider
+
+    return TestProvider().validate({"card_number": number})
+
+
+test_card.__test__ = False  # type: ignore[attr-defined]  # a builder, not a pytest test
+
+
 async def cart_with(sku: str, quantity: int = 1) -> int:
     """A new cart holding `quantity` of one SKU; returns its id."""
     from app.cart.services import add_to_cart, create_cart

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from moneyed import Money
 
@@ -15,19 +18,21 @@ from app.checkout.calculations import CheckoutQuote, calculate_checkout
 from app.checkout.fetch import fetch_checkout
 from app.checkout.rules import new_order_number
 from app.core.money import from_minor, money, to_minor
-from app.core.settings import Settings
+from app.core.settings import Settings, get_settings
 from app.core.transactions import write_transaction
 from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.orders.rules import Status
 from app.orders.services import record_event
 from app.orders.tables import Order, OrderCharge, OrderLine
-from app.outbox.rules import ORDER_CONFIRMATION
+from app.outbox.rules import ORDER_CONFIRMATION, PAYMENT_CAPTURE
 from app.outbox.services import enqueue
-from app.payments.providers import Outcome, PaymentProvider
+from app.payments.providers import Outcome, PaymentProvider, ProviderResult, provider_registry
 from app.payments.services import Applied, apply_payment_event, create_payment
+from app.payments.tables import Payment
 
 NOT_SHIPPED_HERE = N_("Choose a shipping method available for your country.")
+log = logging.getLogger("storefront.checkout")
 PRICES_CHANGED = N_("Prices were updated while you were checking out. Please check the new total.")
 
 
@@ -216,14 +221,26 @@ async def _write_order(
         if charges := order_charges(order_id, quote):
             await OrderCharge.insert(*charges).run()
         await record_event(order_id, None, Status.PENDING_PAYMENT.value, actor="shopper")
+        reference = await start_payment(
+            order_id, request.provider, request.payment_details, to_minor(quote.total), quote.currency
+        )
         if request.confirmation_link is not None:  # sent by the outbox once this commits, even after a crash
             link = request.confirmation_link(number)
             await enqueue(ORDER_CONFIRMATION, {"number": number, "link": link})
-        reference = await create_payment(
-            order_id, request.provider.code, to_minor(quote.total), quote.currency
-        )
         await CartLine.delete().where(CartLine.cart == cart_id).run()
     return number, reference
+
+
+async def start_payment(
+    order_id: int, provider: PaymentProvider, details: Mapping[str, str], amount_minor: int, currency: str
+) -> str:
+    """A pending payment and, for an online provider, its capture follow-up (inside the order's
+    transaction): if the shop dies before the provider's answer is applied, the outbox asks again.
+    Queued before the confirmation email, so a resumed order's email already says it is paid."""
+    reference = await create_payment(order_id, provider.code, amount_minor, currency)
+    if provider.online:
+        await enqueue(PAYMENT_CAPTURE, {"reference": reference, "method": details.get("method", "")})
+    return reference
 
 
 def order_charges(order_id: int, quote: CheckoutQuote) -> list[OrderCharge]:
@@ -253,25 +270,61 @@ def order_charges(order_id: int, quote: CheckoutQuote) -> list[OrderCharge]:
     ]
 
 
+async def charge(reference: str, provider: PaymentProvider, details: Mapping[str, str]) -> ProviderResult:
+    """Ask the provider for the payment's amount and apply its verdict (outside any transaction).
+
+    The one place money is asked for: right after the order (collect_payment) and again by the
+    outbox after a crash (resume_payment). The provider is idempotent by reference and the verdict
+    is applied once per event id, so asking twice never charges or counts twice.
+    """
+    payment = (
+        await Payment.select(Payment.amount_minor, Payment.currency)
+        .where(Payment.reference == reference)
+        .first()
+        .run()
+    )
+    assert payment is not None
+    amount, currency = payment["amount_minor"], payment["currency"]
+    # Off the event loop: a real provider's answer is a network round trip.
+    result = await asyncio.to_thread(provider.charge, reference, from_minor(amount, currency), details)
+    if result.outcome is not Outcome.PENDING:
+        await apply_payment_event(
+            reference, result.event_id, result.outcome, amount, currency, actor=f"payment:{provider.code}"
+        )
+    return result
+
+
 async def collect_payment(
     number: str, reference: str, provider: PaymentProvider, details: Mapping[str, str]
 ) -> PlacedOrder:
-    """Ask the provider for the money and apply its verdict (outside the order transaction)."""
-    order = await Order.select(Order.total_minor, Order.currency).where(Order.number == number).first().run()
-    assert order is not None
-    result = provider.charge(reference, from_minor(order["total_minor"], order["currency"]), details)
-    if result.outcome is not Outcome.PENDING:
-        await apply_payment_event(
-            reference,
-            result.event_id,
-            result.outcome,
-            order["total_minor"],
-            order["currency"],
-            actor=f"payment:{provider.code}",
-        )
+    """Charge a just-placed order and say where it stands."""
+    result = await charge(reference, provider, details)
     status_row = await Order.select(Order.status).where(Order.number == number).first().run()
     assert status_row is not None
     return PlacedOrder(number, Status(status_row["status"]), result.outcome, result.message)
+
+
+async def resume_payment(payload: Mapping[str, Any]) -> None:
+    """The PAYMENT_CAPTURE outbox handler: charge a payment still waiting for its provider's answer.
+
+    Nothing to do once the answer is in (the usual case: the checkout request applied it). A
+    provider that is unavailable or disabled raises, so the outbox retries with backoff and the
+    row stays visibly failed after its last attempt; the order page meanwhile says "awaiting payment".
+    """
+    reference = str(payload["reference"])
+    payment = (
+        await Payment.select(Payment.status, Payment.provider)
+        .where(Payment.reference == reference)
+        .first()
+        .run()
+    )
+    if payment is None or payment["status"] != Outcome.PENDING.value:
+        return
+    provider = provider_registry(get_settings().test_payments_enabled).get(payment["provider"])
+    if provider is None:
+        raise LookupError(f"payment provider {payment['provider']} is not enabled")
+    result = await charge(reference, provider, {"method": str(payload.get("method", ""))})
+    log.info("payment %s resumed: %s", reference, result.outcome.value)
 
 
 async def retry_payment(number: str, provider: PaymentProvider, details: Mapping[str, str]) -> PlacedOrder:
@@ -280,7 +333,9 @@ async def retry_payment(number: str, provider: PaymentProvider, details: Mapping
     if order is None or order["status"] != Status.PENDING_PAYMENT.value:
         raise CheckoutError(N_("This order is not awaiting payment."), code="not_payable")
     async with write_transaction():
-        reference = await create_payment(order["id"], provider.code, order["total_minor"], order["currency"])
+        reference = await start_payment(
+            order["id"], provider, details, order["total_minor"], order["currency"]
+        )
         await Order.update({Order.payment_provider: provider.code}).where(Order.id == order["id"]).run()
     return await collect_payment(number, reference, provider, details)
 
@@ -292,5 +347,6 @@ __all__ = [
     "PlacedOrder",
     "collect_payment",
     "place_order",
+    "resume_payment",
     "retry_payment",
 ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from app.checkout.services import resume_payment
 from app.notifications.orders import deliver_order_confirmation
-from app.outbox.rules import ORDER_CONFIRMATION
+from app.outbox.rules import ORDER_CONFIRMATION, PAYMENT_CAPTURE
 from app.outbox.services import Handler, deliver_due
 
-HANDLERS: dict[str, Handler] = {ORDER_CONFIRMATION: deliver_order_confirmation}
+HANDLERS: dict[str, Handler] = {
+    PAYMENT_CAPTURE: resume_payment,
+    ORDER_CONFIRMATION: deliver_order_confirmation,
+}
 
 
 async def deliver_pending() -> int:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 ORDER_CONFIRMATION = "order_confirmation"  # payload {"number", "link"}; app.notifications.orders sends it
+# payload {"reference", "method"}: make sure an online payment was asked for and its answer applied,
+# also when the shop died between committing the order and hearing from the provider
+# (app.checkout.services.resume_payment). `method` is the provider's token, never card data.
+PAYMENT_CAPTURE = "payment_capture"
 
 MAX_ATTEMPTS = 12  # about a day and a half of retries, then it stays failed and visible
 LEASE_SECONDS = 300  # a claimed row whose worker died is retried after this

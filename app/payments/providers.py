@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from moneyed import Money
 
@@ -39,6 +40,9 @@ class PaymentDetailsError(ValueError):
 class PaymentProvider(Protocol):
     code: str
     label: str  # gettext msgid
+    # charge() asks someone else for money: a crash between the order and the answer must be
+    # resumed (the checkout writes a PAYMENT_CAPTURE follow-up with the order).
+    online: bool
 
     def validate(self, details: Mapping[str, str]) -> dict[str, str]:
         """Check the shopper's payment details before the order is placed."""
@@ -56,6 +60,7 @@ class ManualProvider:
 
     code = "manual"
     label = N_("Bank transfer (pay later)")
+    online = False
 
     def validate(self, details: Mapping[str, str]) -> dict[str, str]:
         return {}
@@ -75,16 +80,27 @@ def luhn_valid(number: str) -> bool:
 
 
 class TestProvider:
-    """A card provider for testing: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined.
+    """A card provider for testing; no money moves. Its webhook (see payments.controllers) is signed
+    with the shop's secret.
 
-    No money moves. Its webhook (see payments.controllers) is signed with the shop's secret.
+    Like a real provider it turns the card into a payment-method token at validation, so the shop
+    keeps (in the payment follow-up) a token, never the card number; a charge is idempotent by
+    the payment reference, so asking again after a crash cannot charge twice.
+    4242 4242 4242 4242 succeeds, 4000 0000 0000 0077 succeeds after SLOW_SECONDS (a provider
+    that takes its time: crash tests kill the shop meanwhile), any other valid number is declined.
     """
 
     __test__ = False  # not a pytest test class
     code = "test"
     label = N_("Test card (no real money)")
+    online = True
     SUCCEEDS = "4242424242424242"
+    SLOW = "4000000000000077"
     DECLINED = "4000000000000002"
+    SLOW_SECONDS = 3.0
+    # Payment-method tokens (what a provider's card form hands the shop), not secrets.
+    TOKENS: ClassVar[dict[str, str]] = {SUCCEEDS: "pm_test_succeeds", SLOW: "pm_test_slow"}
+    DECLINED_TOKEN = "pm_test_declined"  # noqa: S105
 
     def validate(self, details: Mapping[str, str]) -> dict[str, str]:
         number = re.sub(r"[\s-]", "", details.get("card_number", ""))
@@ -97,11 +113,13 @@ class TestProvider:
             or not luhn_valid(number)
         ):
             raise PaymentDetailsError("card_number", N_("This card number is not valid."))
-        return {"card_number": number}
+        return {"method": self.TOKENS.get(number, self.DECLINED_TOKEN)}
 
     def charge(self, reference: str, amount: Money, details: Mapping[str, str]) -> ProviderResult:
-        number = details.get("card_number", "")
-        if number == self.SUCCEEDS:
+        token = details.get("method", "")
+        if token == self.TOKENS[self.SLOW]:
+            time.sleep(self.SLOW_SECONDS)  # called off the event loop, like a real provider's HTTP call
+        if token in self.TOKENS.values():
             return ProviderResult(Outcome.SUCCEEDED, event_id=f"test:{reference}:charge")
         return ProviderResult(
             Outcome.FAILED,

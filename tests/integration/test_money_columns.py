@@ -11,7 +11,15 @@ from app.orders.tables import Order, OrderLine
 from app.payments.providers import TestProvider
 from app.payments.services import refund
 from app.payments.tables import Payment, PaymentEvent
-from tests.builders import TEST_RATES, build_catalog, cart_with, checkout_request, pricer_in, product
+from tests.builders import (
+    TEST_RATES,
+    build_catalog,
+    cart_with,
+    checkout_request,
+    pricer_in,
+    product,
+    test_card,
+)
 
 INT32_MAX = 2**31 - 1
 
@@ -21,7 +29,7 @@ async def test_an_idr_order_beyond_32_bits_is_placed_paid_and_refunded() -> None
     await build_catalog([product("CM-001", "Camera", category="home", price="1200.00")], stock=3)
     request = checkout_request(
         TestProvider(),
-        {"card_number": TestProvider.SUCCEEDS},
+        test_card(),
         pricer=pricer_in("DE", "IDR", rates={**TEST_RATES, "IDR": "19012"}),
     )
     placed = await place_order(await cart_with("CM-001"), request, await load_catalog(), get_settings())

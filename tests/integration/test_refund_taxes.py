@@ -7,12 +7,13 @@ from app.orders.tables import OrderCharge
 from app.payments.providers import TestProvider
 from app.payments.services import refund
 from app.payments.tables import Refund
+from tests.builders import test_card
 from tests.integration.test_refunds import CountingProvider, place
 
 
 async def test_a_partial_then_full_refund_returns_the_vat_in_proportion() -> None:
     # 15.83 paid (10.00 mug + 5.83 shipping), holding 15.83 x 19/119 = 2.53 German VAT.
-    number = await place(TestProvider(), {"card_number": TestProvider.SUCCEEDS})
+    number = await place(TestProvider(), test_card())
     [vat] = await OrderCharge.select().where(OrderCharge.order == await order_id_for(number)).run()
     assert (vat["kind"], vat["included"], vat["amount_minor"], vat["refunded_minor"]) == ("tax", True, 253, 0)
     provider = CountingProvider()

@@ -20,7 +20,7 @@ from app.payments import services as payment_services
 from app.payments.providers import ManualProvider, Outcome, PaymentProvider, ProviderResult, TestProvider
 from app.payments.services import Applied, PaymentError, RefundFailed, apply_payment_event, refund
 from app.payments.tables import Payment, PaymentEvent, Refund
-from tests.builders import build_catalog, cart_with, checkout_request, product
+from tests.builders import build_catalog, cart_with, checkout_request, product, test_card
 
 
 class CountingProvider:
@@ -63,7 +63,7 @@ async def place(provider: PaymentProvider, details: Mapping[str, str]) -> str:
 
 
 async def paid_order() -> str:
-    number = await place(TestProvider(), {"card_number": TestProvider.SUCCEEDS})
+    number = await place(TestProvider(), test_card())
     assert (await load_order(number)).status is Status.PAID
     return number
 

@@ -18,7 +18,15 @@ from app.orders.tables import Order, OrderCharge, OrderEvent
 from app.payments.providers import Outcome, TestProvider
 from app.payments.services import Applied, PaymentError, apply_payment_event, refund
 from app.payments.tables import Payment, Refund
-from tests.builders import build_catalog, cart_with, checkout_request, load_demo, pricer_in, product
+from tests.builders import (
+    build_catalog,
+    cart_with,
+    checkout_request,
+    load_demo,
+    pricer_in,
+    product,
+    test_card,
+)
 
 
 def request(provider=None, details=None, key: str | None = None) -> CheckoutRequest:
@@ -154,7 +162,7 @@ async def test_partial_then_full_refund_against_stored_amounts() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs", price="10.00")], stock=3)
     placed = await place_order(
         await cart_with("MG-001", 1),
-        request(TestProvider(), {"card_number": TestProvider.SUCCEEDS}),
+        request(TestProvider(), test_card()),
         await load_catalog(),
         get_settings(),
     )
@@ -188,7 +196,7 @@ async def test_demo_catalogue_import_is_idempotent() -> None:
 
 async def test_refunds_are_made_in_the_presentment_currency_at_the_stored_rate() -> None:
     await build_catalog([product("MG-001", "Mug", category="mugs", price="10.00")], stock=3)
-    card = {"card_number": TestProvider.SUCCEEDS}
+    card = test_card()
     paid = checkout_request(TestProvider(), card, pricer=pricer_in("JP"))  # JPY at 160 per EUR
     placed = await place_order(await cart_with("MG-001", 1), paid, await load_catalog(), get_settings())
     order = await Order.select().where(Order.number == placed.number).first().run()
