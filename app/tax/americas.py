@@ -66,7 +66,7 @@ def ca(ctx: Context) -> Outcome:
     if taxed:
         # import_charges(vat=False) gives one duty line per priced line, in the same order
         duty_by_line = [c.amount for c in duties] if duties else [Decimal(0)] * len(ctx.lines)
-        currency = ctx.destination.currency
+        currency = ctx.currency
         for rate_row in ctx.tables.region_rates("CA", province, ctx.on):
             key = rate_row.key
             federal = key in ("GST", "HST")
@@ -198,7 +198,7 @@ def _us_sales_tax(ctx: Context, outcome: Outcome) -> None:
     row = ctx.tables.vat_rate("US", "sales_tax", ctx.on, state)
     if row is None:
         raise QuoteError("rate_unknown", N_("No sales-tax rate for %(state)s"), state=state)
-    currency = ctx.destination.currency
+    currency = ctx.currency
     rate = row.rate
     rule = f"US_SALES_TAX:{state}"
     state_text = _text(state)

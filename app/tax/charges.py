@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -13,6 +13,7 @@ from app.tax.common import (
     CHARGE_UNITS,
     HUNDRED,
     MINOR_UNITS,
+    ONE,
     ZERO,
     Context,
     Outcome,
@@ -71,21 +72,20 @@ def _line(
     amount = amount.quantize(unit, ROUND_HALF_UP)
     if not same:
         amount = amount.quantize(minor)
-    line = object.__new__(ChargeLine)
-    line.__dict__.update(
-        kind=kind,
-        name=name,
-        rate=rate,
-        base=base.quantize(minor, ROUND_HALF_UP),
-        amount=amount if amount >= ZERO else ZERO,  # as max(amount, 0): keeps 0.00
-        rule=rule,
-        source=dated.source,
-        explanation=explanation,
-        params=texts,
-        collected=collected,
-        estimate=estimate or dated.confidence in ESTIMATE_CONFIDENCES,
-        included=False,
-    )
+    line = object.__new__(ChargeLine)  # ChargeLine(...) without its __init__ (see model.assemble)
+    fields = line.__dict__
+    fields["kind"] = kind
+    fields["name"] = name
+    fields["rate"] = rate
+    fields["base"] = base.quantize(minor, ROUND_HALF_UP)
+    fields["amount"] = amount if amount >= ZERO else ZERO  # as max(amount, 0): keeps 0.00
+    fields["rule"] = rule
+    fields["source"] = dated.source
+    fields["explanation"] = explanation
+    fields["params"] = texts
+    fields["collected"] = collected
+    fields["estimate"] = estimate or dated.confidence in ESTIMATE_CONFIDENCES
+    fields["included"] = False
     return line
 
 
@@ -109,7 +109,7 @@ def charge(
     for key, value in params.items():
         texts[key] = value if type(value) is str else str(value)
     return _line(
-        ctx.destination.currency,
+        ctx.currency,
         kind,
         name,
         rate,
@@ -138,12 +138,16 @@ class ResolvedRate:
     rule: str
     dated: Dated
     estimate: bool
+    percent: str = field(init=False, repr=False, compare=False)  # percent(rate), for the line's params
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "percent", percent(self.rate))
 
 
 def _resolved(rate: Decimal, rule: str, dated: Dated, estimate: bool) -> ResolvedRate:
     """ResolvedRate(rate, rule, dated, estimate), without the frozen __init__'s setattr calls."""
     found = object.__new__(ResolvedRate)
-    found.__dict__.update(rate=rate, rule=rule, dated=dated, estimate=estimate)
+    found.__dict__.update(rate=rate, rule=rule, dated=dated, estimate=estimate, percent=percent(rate))
     return found
 
 
@@ -171,7 +175,7 @@ def rated_charge(
     for key, value in params.items():
         texts[key] = value if type(value) is str else str(value)
     return _line(
-        ctx.destination.currency,
+        ctx.currency,
         kind,
         name,
         rate,
@@ -341,11 +345,15 @@ def import_charges(
     cif = basis == "CIF"
     tables = ctx.tables
     on = ctx.on
+    duty_name = N_("Import duty")
+    duty_explanation = N_("Duty %(rate)s on the %(basis)s customs value of %(description)s")
+    vat_name = N_("Import VAT/GST")
+    vat_explanation = N_("Import VAT/GST %(rate)s on customs value, duty and transport of %(description)s")
     charges: list[ChargeLine] = []
-    for priced in lines:
+    for priced in lines:  # the msgids above are looked up once, not per line
         line = priced.line
-        customs_value = priced.value + (priced.shipping if cif else Decimal(0))
-        duty_amount = Decimal(0)
+        customs_value = priced.value + (priced.shipping if cif else ZERO)
+        duty_amount = ZERO
         description = line.description
         if type(description) is not str:
             description = str(description)
@@ -355,15 +363,15 @@ def import_charges(
             duty_line = _line(
                 currency,
                 "duty",
-                N_("Import duty"),
+                duty_name,
                 rate,
                 customs_value,
                 customs_value * rate / HUNDRED,
                 resolved.rule,
                 resolved.dated,
-                N_("Duty %(rate)s on the %(basis)s customs value of %(description)s"),
+                duty_explanation,
                 {
-                    "rate": percent(rate),
+                    "rate": resolved.percent,
                     "basis": _text(basis),
                     "description": description,
                     "hs_code": priced.hs,
@@ -385,21 +393,21 @@ def import_charges(
                     tax_class=tax_class,
                     country=country,
                 )
-            freight = priced.shipping if (not cif and vat_base_adds_freight) else Decimal(0)
+            freight = priced.shipping if (not cif and vat_base_adds_freight) else ZERO
             base = customs_value + duty_amount + freight
             rate = resolved.rate
             charges.append(
                 _line(
                     currency,
                     "tax",
-                    N_("Import VAT/GST"),
+                    vat_name,
                     rate,
                     base,
                     base * rate / HUNDRED,
                     f"IMPORT-{resolved.rule}",
                     resolved.dated,
-                    N_("Import VAT/GST %(rate)s on customs value, duty and transport of %(description)s"),
-                    {"rate": percent(rate), "description": description},
+                    vat_explanation,
+                    {"rate": resolved.percent, "description": description},
                     collected,
                     resolved.estimate,
                 )
@@ -439,7 +447,7 @@ def sale_vat(
     dated: Dated,
     explanation: str,
     country: str | None = None,
-    factor: Decimal = Decimal(1),
+    factor: Decimal = ONE,
     **params: object,
 ) -> list[ChargeLine]:
     """VAT/GST the seller charges at checkout on the sale price including the delivery charged.
@@ -451,12 +459,13 @@ def sale_vat(
     vat_country = country or ctx.country
     if clash := params.keys() & {"description", "country"}:
         raise TypeError(f"sale_vat() sets these parameters itself: {sorted(clash)}")
-    currency = ctx.destination.currency
+    currency = ctx.currency
     tables = ctx.tables
     on = ctx.on
     country_text = _text(vat_country)
     extra = {key: _text(value) for key, value in params.items()}
     estimate_rule = dated.is_estimate
+    name = N_("VAT/GST")
     charges = []
     for priced in lines:
         tax_class = priced.line.tax_class
@@ -469,9 +478,13 @@ def sale_vat(
                 country=vat_country,
             )
         base = priced.value + priced.shipping
-        effective = rate.rate * factor
+        if factor is ONE:  # rate x Decimal(1) is the rate itself
+            effective, rate_text = rate.rate, rate.percent
+        else:
+            effective = rate.rate * factor
+            rate_text = percent(effective)
         texts = {
-            "rate": percent(effective),
+            "rate": rate_text,
             "description": _text(priced.line.description),
             "country": country_text,
         }
@@ -480,7 +493,7 @@ def sale_vat(
         line = _line(
             currency,
             "tax",
-            N_("VAT/GST"),
+            name,
             effective,
             base,
             base * effective / (HUNDRED + effective if inclusive else HUNDRED),

@@ -89,38 +89,26 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class Context:
+    """What a regime reads about one quote, worked out once by `rules._context`."""
+
     shipment: Shipment
     tables: TaxTables
     rates: FxRates
     on: date
     destination: Destination
+    currency: str  # the destination's: every amount of the quote is in it
+    country: str  # the destination country
+    registrations: frozenset[str]  # the seller's (shipment.seller_registrations)
+    # Import charges: paid by the shop at checkout under DDP, else by the shopper on delivery.
+    import_collected: Collected
     lines: tuple[PricedLine, ...]  # canonical order: the quote does not depend on cart order
     goods: Decimal
     shipping: Decimal  # 0 when shipping is included in the prices
+    # Goods value in the shipment currency; separately shown shipping is not in it, a price that
+    # includes delivery counts whole (reference §2b.2). Summed once: most regimes test it.
+    intrinsic_input: Decimal
+    params: Mapping[str, Param]  # the regime parameters in force on `on` (TaxTables.params_on)
     fx: dict[tuple[str, str], Decimal] = field(default_factory=dict, repr=False, compare=False)  # per quote
-
-    @property
-    def currency(self) -> str:
-        return self.destination.currency
-
-    @property
-    def country(self) -> str:
-        return self.destination.country
-
-    @property
-    def registrations(self) -> frozenset[str]:
-        return self.shipment.seller_registrations
-
-    @property
-    def import_collected(self) -> Collected:
-        """Import charges: paid by the shop at checkout under DDP, else by the shopper on delivery."""
-        return "checkout" if self.shipment.incoterm == "DDP" else "delivery"
-
-    @property
-    def intrinsic_input(self) -> Decimal:
-        """Goods value in the shipment currency; separately shown shipping is not in it, a price that
-        includes delivery counts whole (reference §2b.2)."""
-        return sum((p.input_value for p in self.lines), Decimal(0))
 
     @property
     def shipping_input(self) -> Decimal:
@@ -135,14 +123,15 @@ class Context:
         return amount * self.cross(self.shipment.currency, currency)
 
     def param(self, param_id: str) -> Param | None:
-        return self.tables.param(param_id, self.on)
+        return self.params.get(param_id)
 
     def param_in_quote(self, param: Param) -> Decimal:
         return quantize(param.value * self.cross(param.currency, self.currency), self.currency)
 
     def within(self, param: Param, amount_input: Decimal, *, strict: bool = False) -> bool:
-        """Is an input-currency amount within a threshold, compared in the threshold's currency?"""
-        value = self.input_in(amount_input, param.currency)
+        """Is an input-currency amount within a threshold, compared in the threshold's currency?
+        (`input_in`, inlined: regimes ask this per line.)"""
+        value = amount_input * cross(self.rates, self.fx, self.shipment.currency, param.currency)
         return value < param.value if strict else value <= param.value
 
 
@@ -250,77 +239,52 @@ def shares(total: Decimal, weights: Mapping[int, Decimal], currency: str) -> dic
     return {k: Decimal(p) * unit for k, p in zip(keys, parts, strict=True)}
 
 
-_EXACT = 10**9  # small enough for every operation on it to be exact in any sane decimal context
-# per currency: amount -> whole minor units, whole minor units -> amount (see `to_minor`, `from_minor`)
-_MINOR_CACHES: dict[str, tuple[dict[Decimal, int], dict[int, Decimal]]] = {}
-
-
-def _minor_caches(currency: str) -> tuple[dict[Decimal, int], dict[int, Decimal]]:
-    found = _MINOR_CACHES.get(currency)
-    if found is None:
-        found = _MINOR_CACHES[currency] = ({}, {})
-    return found
-
-
-def to_minor(value: Decimal, unit: Decimal, known: dict[Decimal, int]) -> int:
-    """int((value / unit).to_integral_value()), remembered in `known` per value for exact multiples
-    of `unit` (the division is then exact: the remembered answer is the one it would give again)."""
-    found = known.get(value)
-    if found is None:
-        found = int((value / unit).to_integral_value())
-        if -_EXACT < found < _EXACT and found * unit == value:
-            if len(known) >= 4096:
-                known.clear()
-            known[value] = found
-    return found
-
-
-def from_minor(minor: int, unit: Decimal, known: dict[int, Decimal]) -> Decimal:
-    """Decimal(minor) * unit, remembered in `known` for small counts (the product is then exact)."""
-    found = known.get(minor)
-    if found is None:
-        found = Decimal(minor) * unit
-        if -_EXACT < minor < _EXACT:
-            if len(known) >= 4096:
-                known.clear()
-            known[minor] = found
-    return found
+# Whole-minor-unit counts below this multiply to under 10**24: exact in the 28 digits of the default
+# decimal context, so `split_shares` can split in Decimal without converting to int.
+_SPLIT_LIMIT = Decimal(10**12)
 
 
 def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[Decimal]:
     """`shares(total, dict(enumerate(values)), currency)` as a list, in the same order (the engine's
-    splits over its priced lines)."""
+    splits over its priced lines).
+
+    For the engine's usual amounts (non-negative, already in whole minor units, under 10**12 units)
+    the same largest-remainder split is done in Decimal arithmetic, which is exact there: converting
+    each amount to int, or hashing it for a cache, costs more. Anything else goes to `shares`."""
     count = len(values)
     unit = MINOR_UNITS.get(currency) or minor_unit(currency)
     if not count:
         return []
     if not total:  # nothing to split: every share is 0
         return [ZERO * unit] * count
-    to_known, from_known = _MINOR_CACHES.get(currency) or _minor_caches(currency)
-    total_minor = to_minor(total.quantize(unit, ROUND_HALF_UP), unit, to_known)
+    rounded = total.quantize(unit, ROUND_HALF_UP)
+    value_sum = sum(values, ZERO)
+    limit = _SPLIT_LIMIT * unit
+    if not (ZERO < rounded < limit and ZERO < value_sum < limit):
+        return _shares_list(total, values, currency)
+    for value in values:
+        if value < ZERO or not value.same_quantum(unit):  # same exponent: a whole number of units
+            return _shares_list(total, values, currency)
     if count == 1:  # one share takes the whole total
-        return [from_minor(total_minor, unit, from_known)]
-    try:
-        minor = [to_known[value] for value in values]
-    except KeyError:
-        minor = [to_minor(value, unit, to_known) for value in values]
-    if total_minor < 0 or min(minor) < 0:
-        found = shares(total, dict(enumerate(values)), currency)
-        return [found[i] for i in range(count)]
-    weight_sum = sum(minor)
-    if weight_sum == 0:
-        minor = [1] * count
-        weight_sum = count
-    parts = [total_minor * weight // weight_sum for weight in minor]
-    leftover = total_minor - sum(parts)
-    if leftover:
-        remainders = sorted([(-(total_minor * weight % weight_sum), i) for i, weight in enumerate(minor)])
-        for _, i in remainders[:leftover]:
-            parts[i] += 1
-    try:
-        return [from_known[part] for part in parts]
-    except KeyError:
-        return [from_minor(part, unit, from_known) for part in parts]
+        return [rounded]
+    # total x value / value_sum in whole units, floored (divmod's quotient), and the remainder
+    divisor = value_sum * unit
+    splits = [divmod(rounded * value, divisor) for value in values]
+    parts = [part for part, _ in splits]
+    leftover = rounded / unit - sum(parts, ZERO)
+    if leftover:  # one more unit each to the largest remainders, ties to the earlier line
+        remainders = [remainder for _, remainder in splits]
+        if leftover == 1:  # the usual case: the first largest remainder
+            parts[remainders.index(max(remainders))] += 1
+        else:  # a stable sort keeps the earlier of equal remainders first
+            for i in sorted(range(count), key=remainders.__getitem__, reverse=True)[: int(leftover)]:
+                parts[i] += 1
+    return [part * unit for part in parts]
+
+
+def _shares_list(total: Decimal, values: list[Decimal], currency: str) -> list[Decimal]:
+    found = shares(total, dict(enumerate(values)), currency)
+    return [found[i] for i in range(len(values))]
 
 
 def require_param(ctx: Context, param_id: str) -> Param:

@@ -93,8 +93,12 @@ def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collecte
         )
     per_item = ctx.param_in_quote(param)
     flat = param_text(param)
-    currency = ctx.destination.currency
+    currency = ctx.currency
     dated = param.dated
+    name = N_("EU flat customs duty")
+    explanation = N_(
+        "EU low-value consignment: flat duty %(flat)s per item (HS %(hs_code)s, origin %(origin)s)"
+    )
     charges = []
     for key in sorted(items):  # the keys differ: as sorted(items.items())
         base = ZERO  # as sum(values, Decimal(0)), in order
@@ -105,15 +109,13 @@ def _flat_duty(ctx: Context, outcome: Outcome, param: Param, collected: Collecte
             _line(
                 currency,
                 "duty",
-                N_("EU flat customs duty"),
+                name,
                 None,
                 base,
                 per_item,
                 "EU_FLAT_DUTY",
                 dated,
-                N_(
-                    "EU low-value consignment: flat duty %(flat)s per item (HS %(hs_code)s, origin %(origin)s)"  # noqa: E501
-                ),
+                explanation,
                 {"flat": flat, "hs_code": hs, "origin": _text(origin)},
                 collected,
                 False,

@@ -26,6 +26,7 @@ from app.tax import americas, asia_pacific, eu, europe
 from app.tax.charges import with_changes
 from app.tax.common import (
     MINOR_UNITS,
+    ONE,
     ZERO,
     Context,
     Outcome,
@@ -176,7 +177,9 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
     ordered = sorted(shipment.lines, key=_canonical)
     unit = MINOR_UNITS.get(currency) or minor_unit(currency)
     inputs = [line.unit_value * line.quantity for line in ordered]
-    values = [(value * fx).quantize(unit, ROUND_HALF_UP) for value in inputs]
+    # Same currency: x * Decimal(1) is x again (the product above is already rounded to the context)
+    converted = inputs if fx is ONE else [value * fx for value in inputs]
+    values = [value.quantize(unit, ROUND_HALF_UP) for value in converted]
     shipping = (
         ZERO
         if shipment.shipping_included_in_price
@@ -186,10 +189,13 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
     new = object.__new__
     lines = []
     for line, input_value, value, share in zip(ordered, inputs, values, split, strict=True):
-        priced = new(PricedLine)  # PricedLine(line, input_value, value, share), built faster
-        priced.__dict__.update(line=line, input_value=input_value, value=value, shipping=share)
+        priced = new(PricedLine)  # PricedLine(line, input_value, value, share) without its __init__
+        fields = priced.__dict__
+        fields["line"] = line
+        fields["input_value"] = input_value
+        fields["value"] = value
+        fields["shipping"] = share
         lines.append(priced)
-    goods = sum(values, ZERO).quantize(unit)
     return assemble(
         Context,
         {
@@ -198,9 +204,15 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
             "rates": rates,
             "on": on,
             "destination": destination,
+            "currency": currency,
+            "country": destination.country,
+            "registrations": shipment.seller_registrations,
+            "import_collected": "checkout" if shipment.incoterm == "DDP" else "delivery",
             "lines": tuple(lines),
-            "goods": goods,
+            "goods": sum(values, ZERO).quantize(unit),
             "shipping": shipping,
+            "intrinsic_input": sum(inputs, ZERO),
+            "params": tables.params_on(on),
             "fx": memo,
         },
     )
@@ -278,28 +290,27 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
     covered = outcome.covered
     net_required = shipment.prices_include_tax and any(p not in covered for p in ctx.lines)
     due = on_delivery > 0
-    quote = object.__new__(LandedCostQuote)
-    quote.__dict__.update(
-        date=on,
-        destination=destination.country,
-        currency=currency,
-        regime=outcome.regime,
-        explanation=outcome.explanation,
-        explanation_params=outcome.params,  # the outcome's own dict: nothing else keeps it
-        goods=ctx.goods,
-        shipping=ctx.shipping,
-        taxes=tuple(taxes),
-        duties=tuple(duties),
-        fees=tuple(fees),
-        tax_total=tax_total.quantize(unit),
-        duty_total=duty_total.quantize(unit),
-        fees_total=fees_total.quantize(unit),
-        collected="delivery" if due else ("checkout" if at_checkout > 0 else "none"),
-        incoterm="DAP" if due else "DDP",
-        total_now=ctx.goods + ctx.shipping + added_at_checkout,
-        due_on_delivery=on_delivery,
-        estimate=estimate,
-        warnings=tuple(warnings),
-        net_required=net_required,
-    )
+    quote = object.__new__(LandedCostQuote)  # LandedCostQuote(...) without its __init__ (see assemble)
+    fields = quote.__dict__
+    fields["date"] = on
+    fields["destination"] = destination.country
+    fields["currency"] = currency
+    fields["regime"] = outcome.regime
+    fields["explanation"] = outcome.explanation
+    fields["explanation_params"] = outcome.params  # the outcome's own dict: nothing else keeps it
+    fields["goods"] = ctx.goods
+    fields["shipping"] = ctx.shipping
+    fields["taxes"] = tuple(taxes)
+    fields["duties"] = tuple(duties)
+    fields["fees"] = tuple(fees)
+    fields["tax_total"] = tax_total.quantize(unit)
+    fields["duty_total"] = duty_total.quantize(unit)
+    fields["fees_total"] = fees_total.quantize(unit)
+    fields["collected"] = "delivery" if due else ("checkout" if at_checkout > 0 else "none")
+    fields["incoterm"] = "DAP" if due else "DDP"
+    fields["total_now"] = ctx.goods + ctx.shipping + added_at_checkout
+    fields["due_on_delivery"] = on_delivery
+    fields["estimate"] = estimate
+    fields["warnings"] = tuple(warnings)
+    fields["net_required"] = net_required
     return quote
