@@ -250,7 +250,8 @@ def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[D
 
     For the engine's usual amounts (non-negative, already in whole minor units, under 10**12 units)
     the same largest-remainder split is done in Decimal arithmetic, which is exact there: converting
-    each amount to int, or hashing it for a cache, costs more. Anything else goes to `shares`."""
+    each amount to int, or hashing it for a cache, costs more. Anything else goes to `shares`. (Plain
+    loops: a list comprehension costs a function call.)"""
     count = len(values)
     unit = MINOR_UNITS.get(currency) or minor_unit(currency)
     if not count:
@@ -258,27 +259,29 @@ def split_shares(total: Decimal, values: list[Decimal], currency: str) -> list[D
     if not total:  # nothing to split: every share is 0
         return [ZERO * unit] * count
     rounded = total.quantize(unit, ROUND_HALF_UP)
-    value_sum = sum(values, ZERO)
+    value_sum = ZERO
+    for value in values:  # negative or -0 (its share would be -0.00), or not in whole units
+        if value.is_signed() or not value.same_quantum(unit):
+            return _shares_list(total, values, currency)
+        value_sum += value
     limit = _SPLIT_LIMIT * unit
     if not (ZERO < rounded < limit and ZERO < value_sum < limit):
         return _shares_list(total, values, currency)
-    for value in values:
-        if value < ZERO or not value.same_quantum(unit):  # same exponent: a whole number of units
-            return _shares_list(total, values, currency)
     if count == 1:  # one share takes the whole total
         return [rounded]
-    # total x value / value_sum in whole units, floored (divmod's quotient), and the remainder
     divisor = value_sum * unit
-    splits = [divmod(rounded * value, divisor) for value in values]
-    parts = [part for part, _ in splits]
+    parts = []
+    remainders = []
+    for value in values:  # total x value / value_sum in whole units: the floor and the remainder
+        part, remainder = divmod(rounded * value, divisor)
+        parts.append(part)
+        remainders.append(remainder)
     leftover = rounded / unit - sum(parts, ZERO)
-    if leftover:  # one more unit each to the largest remainders, ties to the earlier line
-        remainders = [remainder for _, remainder in splits]
-        if leftover == 1:  # the usual case: the first largest remainder
-            parts[remainders.index(max(remainders))] += 1
-        else:  # a stable sort keeps the earlier of equal remainders first
-            for i in sorted(range(count), key=remainders.__getitem__, reverse=True)[: int(leftover)]:
-                parts[i] += 1
+    if leftover == 1:  # the usual case: one more unit to the first largest remainder
+        parts[remainders.index(max(remainders))] += 1
+    elif leftover:  # one more unit each to the largest remainders, ties to the earlier (stable sort)
+        for i in sorted(range(count), key=remainders.__getitem__, reverse=True)[: int(leftover)]:
+            parts[i] += 1
     return [part * unit for part in parts]
 
 

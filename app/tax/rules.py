@@ -176,10 +176,13 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
     fx = cross(rates, memo, shipment.currency, currency)
     ordered = sorted(shipment.lines, key=_canonical)
     unit = MINOR_UNITS.get(currency) or minor_unit(currency)
-    inputs = [line.unit_value * line.quantity for line in ordered]
-    # Same currency: x * Decimal(1) is x again (the product above is already rounded to the context)
-    converted = inputs if fx is ONE else [value * fx for value in inputs]
-    values = [value.quantize(unit, ROUND_HALF_UP) for value in converted]
+    inputs = []
+    values = []
+    for line in ordered:  # a plain loop: each list comprehension would cost a function call
+        value = line.unit_value * line.quantity
+        inputs.append(value)
+        # Same currency: x * Decimal(1) is x again (the product is already rounded to the context)
+        values.append((value if fx is ONE else value * fx).quantize(unit, ROUND_HALF_UP))
     shipping = (
         ZERO
         if shipment.shipping_included_in_price

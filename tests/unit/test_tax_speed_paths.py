@@ -102,6 +102,8 @@ def test_split_shares_is_shares_as_a_list() -> None:
             return Decimal(rng.randint(lowest if rng.random() < 0.03 else 0, 10**digits)).scaleb(exponent)
 
         values = [amount(-3, rng.randint(0, digits), exponent) for _ in range(rng.randint(1, 5))]
+        if rng.random() < 0.03:  # a negative zero (a "-0" unit value passes the input checks)
+            values[rng.randrange(len(values))] = Decimal("-0").scaleb(exponent)
         total = amount(-2, rng.randint(0, digits - 1), rng.choice([0, -2, -3, 1]))
         try:
             expected: object = shares(total, dict(enumerate(values)), currency)
