@@ -463,7 +463,9 @@ def sale_vat(
     tables = ctx.tables
     on = ctx.on
     country_text = _text(vat_country)
-    extra = {key: _text(value) for key, value in params.items()}
+    extra = {}
+    for key, value in params.items():
+        extra[key] = _text(value)
     estimate_rule = dated.is_estimate
     name = N_("VAT/GST")
     charges = []

@@ -81,10 +81,11 @@ class PricedLine:
     input_value: Decimal  # unit_value x quantity, shipment currency
     value: Decimal  # quote currency, quantised to the minor unit
     shipping: Decimal  # this line's share of the separately charged shipping, quote currency
+    # the HS code's digits ("" without one), derived once: duty and flat-duty rules read it per line
+    hs: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def hs(self) -> str:
-        return hs_digits(self.line.hs_code or "")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hs", hs_digits(self.line.hs_code or ""))
 
 
 @dataclass(frozen=True)
@@ -169,12 +170,17 @@ class Outcome:
     covered: list[PricedLine] = field(default_factory=list)
 
     def warn(self, code: str, message: str, **params: object) -> None:
-        texts = {k: str(v) for k, v in params.items()} if params else {}
+        texts = {}
+        for key, value in params.items():  # a loop: a comprehension costs a function call
+            texts[key] = value if type(value) is str else str(value)
         for existing in self.warnings:  # as `warning not in self.warnings`, field by field
             if existing.code == code and existing.message == message and existing.params == texts:
                 return
         warning = object.__new__(QuoteWarning)  # QuoteWarning(code, message, texts), built faster
-        warning.__dict__.update(code=code, message=message, params=texts)
+        fields = warning.__dict__
+        fields["code"] = code
+        fields["message"] = message
+        fields["params"] = texts
         self.warnings.append(warning)
 
     def warn_carrier_fee(self) -> None:

@@ -32,6 +32,7 @@ from app.tax.common import (
     Outcome,
     PricedLine,
     cross,
+    hs_digits,
     minor_unit,
     split_shares,
 )
@@ -198,6 +199,7 @@ def _context(shipment: Shipment, tables: TaxTables, rates: FxRates, on: date) ->
         fields["input_value"] = input_value
         fields["value"] = value
         fields["shipping"] = share
+        fields["hs"] = hs_digits(line.hs_code or "")  # as PricedLine.__post_init__
         lines.append(priced)
     return assemble(
         Context,
@@ -242,23 +244,23 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
             "shipping_included", N_("Shipping is included in the prices: the separate amount is ignored")
         )
 
-    charges = outcome.charges
-    if outcome.forced_incoterm == "DDP":  # the regime requires collection at checkout
-        charges = [c if c.collected != "delivery" else with_changes(c, collected="checkout") for c in charges]
-        if shipment.incoterm == "DAP":
-            outcome.warn(
-                "incoterm_forced",
-                N_("%(regime)s requires the tax to be collected at checkout: DDP instead of DAP"),
-                regime=outcome.regime,
-            )
-    warnings = list(outcome.warnings)
+    forced = outcome.forced_incoterm == "DDP"  # the regime requires collection at checkout
+    if forced and shipment.incoterm == "DAP":
+        outcome.warn(
+            "incoterm_forced",
+            N_("%(regime)s requires the tax to be collected at checkout: DDP instead of DAP"),
+            regime=outcome.regime,
+        )
+    warnings = outcome.warnings  # the outcome is this quote's own: its list is taken over
     taxes: list[ChargeLine] = []
     duties: list[ChargeLine] = []
     fees: list[ChargeLine] = []
     tax_total = duty_total = fees_total = ZERO
     at_checkout = added_at_checkout = on_delivery = ZERO
     estimate = False
-    for c in charges:  # one pass: the lists by kind and every total
+    for c in outcome.charges:  # one pass: forced collection, the lists by kind and every total
+        if forced and c.collected == "delivery":
+            c = with_changes(c, collected="checkout")
         kind = c.kind
         amount = c.amount
         if kind == "tax":
