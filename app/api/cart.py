@@ -7,6 +7,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, JSONBody
 
+from app.api.bodies import StrictBody
 from app.api.common import ApiProblem, View, money_out, problems, provide_view
 from app.api.schemas import CartLineIn, CartLineOut, CartOut, QuantityIn
 from app.cart.rules import CartError, PricedLine, parse_quantity
@@ -145,4 +146,6 @@ router = Router(
     route_handlers=[create, show, add_line, line_options, update_line, delete_line],  # OPTIONS first
     tags=["cart"],
     dependencies={"view": Provide(provide_view)},
+    dto=StrictBody,
+    return_dto=None,
 )

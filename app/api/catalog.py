@@ -6,6 +6,7 @@ from litestar import Router, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
+from app.api.bodies import StrictBody
 from app.api.common import ApiProblem, View, money_out, problems, provide_view
 from app.api.schemas import CategoryOut, OptionOut, ProductOut, ProductPageOut, ProductSummaryOut, VariantOut
 from app.catalog.rules import Catalog, CategoryView, ProductView, parse_page, parse_sort, sort_products
@@ -141,4 +142,6 @@ router = Router(
     route_handlers=[list_categories, category_products, product_detail],
     tags=["catalogue"],
     dependencies={"view": Provide(provide_view)},
+    dto=StrictBody,
+    return_dto=None,
 )

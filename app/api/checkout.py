@@ -11,6 +11,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
+from app.api.bodies import StrictBody
 from app.api.cart import cart_id_or_404, cart_line_out
 from app.api.common import ApiProblem, View, api_locale, api_pricer, money_out, problems, provide_view
 from app.api.schemas import (
@@ -379,4 +380,6 @@ router = Router(
     route_handlers=[shipping_methods, cart_quote, address_format, checkout, lookup, test_webhook],
     tags=["checkout"],
     dependencies={"view": Provide(provide_view)},
+    dto=StrictBody,
+    return_dto=None,
 )

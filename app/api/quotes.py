@@ -9,6 +9,7 @@ from litestar import Request, Router, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
+from app.api.bodies import StrictBody
 from app.api.common import ApiProblem, api_locale, problems
 from app.i18n.locales import negotiate_locale
 from app.i18n.translations import get_translations
@@ -124,4 +125,6 @@ async def landed_cost_quote(
     return msgspec.convert(answer, LandedCostOut)
 
 
-router = Router(path="/api/v1", route_handlers=[landed_cost_quote], tags=["quotes"])
+router = Router(
+    path="/api/v1", route_handlers=[landed_cost_quote], tags=["quotes"], dto=StrictBody, return_dto=None
+)
