@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Response, Router, delete, get, post, put, route
 from litestar.di import NamedDependency, Provide
 from litestar.enums import HttpMethod
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 
 from app.api.bodies import StrictBody
 from app.api.common import ApiProblem, View, money_out, problems, provide_view
-from app.api.schemas import CartLineIn, CartLineOut, CartOut, QuantityIn
+from app.api.schemas import SKU_DESCRIPTION, SKU_MAX_LENGTH, CartLineIn, CartLineOut, CartOut, QuantityIn
 from app.cart.rules import CartError, PricedLine, parse_quantity
 from app.cart.services import (
     add_to_cart,
@@ -28,6 +30,10 @@ async def cart_id_or_404(token: str) -> int:
     if cart_id is None:
         raise ApiProblem(404, N_("No cart with this token."), "unknown_cart")
     return cart_id
+
+
+# The SKU of a cart line, as the catalogue stores it (CartLineIn.sku in a body).
+SkuPath = Annotated[str, PathParameter(min_length=1, max_length=SKU_MAX_LENGTH, description=SKU_DESCRIPTION)]
 
 
 def variant_id_or_422(catalog: Catalog, sku: str) -> int:
@@ -73,7 +79,7 @@ async def cart_out(token: str, cart_id: int, view: View) -> CartOut:
     )
 
 
-@post("/carts", summary="Create an empty cart; keep its token secret", responses=problems())
+@post("/carts", summary="Create an empty cart; keep its token secret", responses=problems(422))
 async def create(view: NamedDependency[View]) -> CartOut:
     cart_id, token = await create_cart()
     return await cart_out(token, cart_id, view)
@@ -106,7 +112,7 @@ async def add_line(token: FromPath[str], data: JSONBody[CartLineIn], view: Named
     responses=problems(404, 409, 422),
 )
 async def update_line(
-    token: FromPath[str], sku: FromPath[str], data: JSONBody[QuantityIn], view: NamedDependency[View]
+    token: FromPath[str], sku: SkuPath, data: JSONBody[QuantityIn], view: NamedDependency[View]
 ) -> CartOut:
     cart_id = await cart_id_or_404(token)
     variant_id = variant_id_or_422(view.catalog, sku)
@@ -123,7 +129,7 @@ async def update_line(
     status_code=200,
     responses=problems(404, 422),
 )
-async def delete_line(token: FromPath[str], sku: FromPath[str], view: NamedDependency[View]) -> CartOut:
+async def delete_line(token: FromPath[str], sku: SkuPath, view: NamedDependency[View]) -> CartOut:
     cart_id = await cart_id_or_404(token)
     await remove_line(cart_id, variant_id_or_422(view.catalog, sku))
     return await cart_out(token, cart_id, view)

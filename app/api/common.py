@@ -11,23 +11,29 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery
 from moneyed import Money
 
-from app.api.schemas import MoneyOut, ProblemOut
+from app.api.schemas import ApiCountry, ApiCurrency, ApiLocale, MoneyOut, ProblemOut
 from app.catalog.rules import Catalog
 from app.core.money import to_minor
 from app.fx.rules import RateTable
 from app.i18n.formatting import format_money
-from app.i18n.locales import DEFAULT_LOCALE, get_locale
+from app.i18n.locales import DEFAULT_LOCALE
 from app.i18n.markers import N_
 from app.markets.rules import Pricer
 from app.web.market import available_currencies, make_pricer, shopper_presentment, valid_country
 from app.web.state import ShopState, shop_of
 
 PROBLEM_DESCRIPTIONS = {
-    400: "Malformed request: a body that is not JSON or not UTF-8, or a parameter of the wrong type",
+    400: (
+        "Malformed request: a body that is not JSON or not UTF-8, or a value the schema does not allow"
+        " (wrong type, not in the `enum`, too long, an unknown property); `errors` lists the fields"
+    ),
     401: "The signature does not match",
     404: "Not found: an unknown cart token, product, category or order",
     409: "Conflict: sold out, or the quote changed since the client showed it (code prices_changed)",
-    422: "Invalid input; `errors` lists the fields",
+    422: (
+        "Input the schema allows but the shop cannot act on (an unknown SKU, a country it does not ship"
+        " to, a currency without a current rate, an invalid address); `errors` lists the fields"
+    ),
     429: "Too many attempts; retry after the Retry-After header",
     503: "The shop is busy; retry after the Retry-After header (a checkout with the same Idempotency-Key)",
 }
@@ -64,23 +70,49 @@ class ApiProblem(HTTPException):
         self.params = params or {}
 
 
-def api_locale(locale: str | None) -> str:
-    if locale is None or locale == "":
-        return DEFAULT_LOCALE
-    if get_locale(locale) is None:
-        raise ApiProblem(400, N_("Unknown locale."), "unknown_locale")
-    return locale
+# Values the schema refuses (a 400 before any handler runs), with the code and message the handlers
+# gave them when they checked these values themselves.
+INVALID_VALUES = {
+    "locale": ("unknown_locale", N_("Unknown locale.")),
+    "currency": ("unknown_currency", N_("This currency is not available.")),
+    "country": ("unsupported_country", N_("We do not ship to this country.")),
+    "sku": ("unknown_sku", N_("No product variant with this SKU.")),
+}
+
+
+def invalid_request(fields: list[str]) -> tuple[str, str]:
+    """The code and detail (a msgid) of a 400 for values the schema does not allow: the field's own
+    when one known field is at fault (`expected_total.currency` -> unknown_currency)."""
+    names = {field.rsplit(".", 1)[-1] for field in fields}
+    if len(names) == 1 and (name := names.pop()) in INVALID_VALUES:
+        return INVALID_VALUES[name]
+    return "invalid_request", N_("Some details need your attention")
+
+
+def api_locale(locale: ApiLocale | None) -> str:
+    """The schema (an enum) has refused unknown locales; absent means the default."""
+    return locale or DEFAULT_LOCALE
 
 
 def api_pricer(
-    shop: ShopState, catalog: Catalog, rates: RateTable, country: str | None, currency: str | None
+    shop: ShopState,
+    catalog: Catalog,
+    rates: RateTable,
+    country: ApiCountry | None,
+    currency: ApiCurrency | None,
 ) -> Pricer:
-    """Prices for an API client: the market of `country`, in `currency` if given and known, under
-    the same stale-rate policy as the pages (a currency whose rate is too old falls back to the base)."""
-    if currency and currency.upper() not in available_currencies(rates):
-        raise ApiProblem(400, N_("This currency is not available."), "unknown_currency")
+    """Prices for an API client: the market of `country`, in `currency` if given, under the same
+    stale-rate policy as the pages (a currency whose rate is too old falls back to the base). The
+    schema has refused unknown codes; a supported currency the rate table lacks is a 422."""
+    if currency and currency not in available_currencies(rates):
+        raise ApiProblem(
+            422,
+            N_("This currency is not available."),
+            "currency_unavailable",
+            [{"field": "currency", "message": "no exchange rate"}],
+        )
     presentment = shopper_presentment(
-        rates, shop.settings, country=valid_country(country), currency=currency.upper() if currency else None
+        rates, shop.settings, country=valid_country(country), currency=currency or None
     )
     return make_pricer(presentment, rates, catalog, shop.settings)
 
@@ -97,9 +129,9 @@ class View:
 
 async def provide_view(
     request: Request[Any, Any, Any],
-    locale: FromQuery[str | None] = None,
-    country: FromQuery[str | None] = None,
-    currency: FromQuery[str | None] = None,
+    locale: FromQuery[ApiLocale | None] = None,
+    country: FromQuery[ApiCountry | None] = None,
+    currency: FromQuery[ApiCurrency | None] = None,
 ) -> View:
     """One dependency for the whole view (a chain of providers costs a resolution step each)."""
     shop = shop_of(request.app.state)

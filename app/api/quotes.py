@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody
 
 from app.api.bodies import StrictBody
 from app.api.common import ApiProblem, api_locale, problems
+from app.api.schemas import ApiLocale
 from app.i18n.locales import negotiate_locale
 from app.i18n.translations import get_translations
 from app.tax.model import QuoteError
@@ -105,7 +106,7 @@ async def landed_cost_quote(
     request: Request[Any, Any, Any],
     shop: NamedDependency[ShopState],
     data: JSONBody[QuoteIn],
-    locale: FromQuery[str | None] = None,
+    locale: FromQuery[ApiLocale | None] = None,
 ) -> LandedCostOut:
     loc = api_locale(locale) if locale else negotiate_locale(None, request.headers.get("accept-language"))
     translate = get_translations(loc).gettext

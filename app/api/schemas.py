@@ -1,8 +1,45 @@
-"""msgspec structs for API requests and responses."""
+"""msgspec structs for API requests and responses, and the value sets the API accepts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
 import msgspec
+
+from app.catalog.tables import Variant
+from app.fx.data import supported_currencies
+from app.i18n.locales import LOCALES
+from app.markets.data import market_set
+from app.shipping.data import rate_table
+
+
+def shop_countries() -> tuple[str, ...]:
+    """The countries the shop knows (the country selector's): shipping destinations and market members."""
+    markets = market_set().markets.values()
+    return tuple(sorted(set(rate_table().countries) | {code for m in markets for code in m.countries}))
+
+
+def one_of(values: Iterable[str]) -> Any:
+    """A Literal of these values: an `enum` in the OpenAPI schema, enforced by the same type when the
+    request is decoded, so the schema and the server cannot disagree."""
+    return Literal[tuple(values)]
+
+
+# Built from the data the server validates against (the shipped locales, currencies.toml, the
+# shipping and market files), never copied by hand. Type checkers see plain strings.
+if TYPE_CHECKING:
+    ApiLocale = str
+    ApiCurrency = str
+    ApiCountry = str
+else:
+    ApiLocale = one_of(LOCALES)
+    ApiCurrency = one_of(supported_currencies())
+    ApiCountry = one_of(shop_countries())
+
+SKU_MAX_LENGTH = Variant.sku.length  # what the catalogue can store
+SKU_DESCRIPTION = "A variant's SKU (see `variants` of GET /products/{code})"
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=SKU_MAX_LENGTH, description=SKU_DESCRIPTION)]
 
 
 class MoneyOut(msgspec.Struct):
@@ -87,7 +124,7 @@ class CartOut(msgspec.Struct):
 
 
 class CartLineIn(msgspec.Struct, forbid_unknown_fields=True):
-    sku: str
+    sku: Sku
     quantity: int = 1
 
 
@@ -118,18 +155,18 @@ class PaymentIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class TotalIn(msgspec.Struct, forbid_unknown_fields=True):
     minor: int
-    currency: str
+    currency: ApiCurrency
 
 
 class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
     email: str
-    country: str
+    country: ApiCountry
     address: dict[str, str]
     shipping_method: str
     payment: PaymentIn
     phone: str = ""
-    locale: str = "en"
-    currency: str | None = None  # default: the destination market's currency
+    locale: ApiLocale = "en"
+    currency: ApiCurrency | None = None  # default: the destination market's currency
     expected_total: TotalIn | None = None  # refuse (409) if the total is no longer this
     # `version` of the quote the client showed (GET .../quote): refuse (409) if anything in it moved
     expected_quote: str | None = None

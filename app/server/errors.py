@@ -16,7 +16,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from app.api.common import ApiProblem
+from app.api.common import ApiProblem, invalid_request
 from app.i18n.locales import get_locale, negotiate_locale
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
@@ -170,6 +170,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if request.url.path.startswith("/api/"):
         errors = None
         detail = ""
+        code = "too_many_requests" if status == 429 else ""
         if isinstance(exc, ValidationException):
             extra = exc.extra if isinstance(exc.extra, list) else []
             errors = [
@@ -177,9 +178,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
                 for item in extra
                 if isinstance(item, dict)
             ]
-            detail = N_("Some details need your attention")
+            # A value the schema does not allow: named by a stable code, as the handlers' own checks are.
+            code, detail = invalid_request([error["field"] for error in errors])
         elif isinstance(exc, HTTPException) and status < 500:
             detail = exc.detail if isinstance(exc.detail, str) and exc.detail != TITLES.get(status) else ""
-        code = "too_many_requests" if status == 429 else ""
         return problem_response(request, status, detail, code=code, errors=errors, headers=headers)
     return error_page(request, status, headers)
