@@ -23,13 +23,13 @@ warns; nothing the reference could not confirm is silently treated as fact.
 
 Speed: TaxTables indexes its rows by (country, key) on first use and memoises each look-up per date
 (`TaxTables.cached`, also a line's duty resolution, the EU add-ons and every parameter in force per
-date); the hot paths build their frozen answers without the dataclass __init__ (`model.assemble`,
-`charges._line`, `charges.with_changes` for `replace`), round with the per-currency units of `common`
-(the same results as app.core.money, fewer calls), check a plain shipment in one pass
-(`rules._valid`, else the ordered `rules._check`), work out once per quote what the regimes read
-(`common.Context`) and split shipping with `common.split_shares` (`shares` as a list, in Decimal
-arithmetic). No basket amount and no shipment is remembered: no answer depends on the shipment
-being seen before, and the benchmark measures the work a new basket costs.
+date); the hot paths build their frozen answers without the dataclass __init__ (see `model`;
+`charges._line`, `charges.with_changes` for `replace`, `rules._context`), round with the
+per-currency units of `common` (the same results as app.core.money, fewer calls), check a plain
+shipment in one pass (`rules._valid`, else the ordered `rules._check`), work out once per quote what
+the regimes read (`common.Context`) and split shipping with `common.split_shares` (`shares` as a
+list, in Decimal arithmetic). No basket amount and no shipment is remembered: no answer depends on
+the shipment being seen before, and the benchmark measures the work a new basket costs.
 
 Conventions: `unit_value` and `shipping_charged` are net of VAT, in `Shipment.currency`, unless
 `Shipment.prices_include_tax` says they are gross (see `rules`: the checkout VAT is then extracted,

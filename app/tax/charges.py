@@ -72,7 +72,7 @@ def _line(
     amount = amount.quantize(unit, ROUND_HALF_UP)
     if not same:
         amount = amount.quantize(minor)
-    line = object.__new__(ChargeLine)  # ChargeLine(...) without its __init__ (see model.assemble)
+    line = object.__new__(ChargeLine)  # ChargeLine(...) without its __init__ (see app.tax.model)
     fields = line.__dict__
     fields["kind"] = kind
     fields["name"] = name
