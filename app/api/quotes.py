@@ -51,6 +51,13 @@ class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
         str | None, msgspec.Meta(description="DDP or DAP where the regime leaves it free")
     ] = None
     proof_of_origin: bool = False
+    prices_include_tax: Annotated[
+        bool,
+        msgspec.Meta(
+            description="unit_value and shipping_charged hold the VAT/GST charged at checkout: it is"
+            " extracted (charges say `included`), not added"
+        ),
+    ] = False
 
 
 class ChargeOut(msgspec.Struct):
@@ -66,6 +73,7 @@ class ChargeOut(msgspec.Struct):
     params: dict[str, str]
     collected: Literal["checkout", "delivery", "none"]
     estimate: bool
+    included: Annotated[bool, msgspec.Meta(description="extracted from tax-inclusive values, not added")]
 
 
 class QuoteWarningOut(msgspec.Struct):
@@ -94,6 +102,9 @@ class LandedCostOut(msgspec.Struct):
     due_on_delivery: str
     estimate: bool
     warnings: list[QuoteWarningOut]
+    net_required: Annotated[
+        bool, msgspec.Meta(description="tax-inclusive values for imported goods: quote again with net values")
+    ]
 
 
 @post(

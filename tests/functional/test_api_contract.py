@@ -220,3 +220,41 @@ async def test_an_empty_or_missing_body_is_a_400_problem(client) -> None:
             f"/api/v1/carts/{token}/lines", content=content, headers={"content-type": "application/json"}
         )
         assert_problem(response, 400)
+
+
+# ---- the landed-cost quote: the engine's JSON contract, 1:1 --------------------------------------
+
+TAX_INCLUSIVE_QUOTE = {
+    "date": "2026-07-15",
+    "ship_from": "DE",
+    "destination": "FR",
+    "currency": "EUR",
+    "seller_registrations": ["OSS"],
+    "prices_include_tax": True,  # in the engine's contract (app/tax/contract.py), refused by the API
+    "lines": [{"description": "cotton T-shirt", "hs_code": "610910", "origin": "PT", "unit_value": "120.00"}],
+}
+
+
+async def test_the_quote_api_takes_and_answers_everything_the_engine_does(client) -> None:
+    """No request field of the engine refused as unknown, no answer field dropped on the way out."""
+    from app.fx.services import snapshot_table
+    from app.tax.services import quote_json
+
+    response = await client.post("/api/v1/quotes", json=TAX_INCLUSIVE_QUOTE)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    engine = quote_json(TAX_INCLUSIVE_QUOTE, snapshot_table(), ())
+    assert set(answer) == set(engine)
+    assert [set(charge) for charge in answer["taxes"]] == [set(charge) for charge in engine["taxes"]]
+    # 120.00 with 20 % French VAT in it: 20.00 extracted, nothing added on top.
+    [vat] = answer["taxes"]
+    assert (vat["included"], vat["base"], vat["amount"], answer["total_now"]) == (
+        True,
+        "100.00",
+        "20.00",
+        "120.00",
+    )
+    assert answer["net_required"] is False
+    schema = await openapi(client)
+    assert set(component(schema, "LandedCostOut")["properties"]) == set(engine)
+    assert "prices_include_tax" in component(schema, "QuoteIn")["properties"]
