@@ -156,6 +156,16 @@ def cross(rates: FxRates, memo: dict[tuple[str, str], Decimal], source: str, tar
         ) from None
 
 
+def quote_warning(code: str, message: str, params: dict[str, str]) -> QuoteWarning:
+    """QuoteWarning(code, message, params), built fast (see app.tax.model)."""
+    warning = object.__new__(QuoteWarning)
+    fields = warning.__dict__
+    fields["code"] = code
+    fields["message"] = message
+    fields["params"] = params
+    return warning
+
+
 @dataclass
 class Outcome:
     """What a regime decided: its rule id, why, the charge lines and the warnings."""
@@ -176,12 +186,7 @@ class Outcome:
         for existing in self.warnings:  # as `warning not in self.warnings`, field by field
             if existing.code == code and existing.message == message and existing.params == texts:
                 return
-        warning = object.__new__(QuoteWarning)  # QuoteWarning(code, message, texts), built faster
-        fields = warning.__dict__
-        fields["code"] = code
-        fields["message"] = message
-        fields["params"] = texts
-        self.warnings.append(warning)
+        self.warnings.append(quote_warning(code, message, texts))
 
     def warn_carrier_fee(self) -> None:
         """Import charges collected on delivery: the carrier may charge for collecting them."""

@@ -35,6 +35,7 @@ from app.tax.common import (
     cross,
     hs_digits,
     minor_unit,
+    quote_warning,
     split_shares,
 )
 from app.tax.model import (
@@ -46,7 +47,6 @@ from app.tax.model import (
     LandedCostQuote,
     QuoteError,
     QuoteLine,
-    QuoteWarning,
     Shipment,
     TaxTables,
 )
@@ -296,7 +296,7 @@ def quote_landed_cost(shipment: Shipment, tables: TaxTables, rates: FxRates, tod
         estimate = estimate or c.estimate
     if estimate:
         warnings.append(
-            QuoteWarning("estimate", N_("Some amounts rest on unverified data and are estimates"))
+            quote_warning("estimate", N_("Some amounts rest on unverified data and are estimates"), {})
         )
     destination = ctx.destination
     currency = destination.currency
