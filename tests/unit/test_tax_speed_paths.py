@@ -166,3 +166,21 @@ def test_quotes_do_not_depend_on_cart_order(hs_codes: tuple[str | None, ...]) ->
     first = quote(shipment("US", lines, currency="USD"))
     again = quote(shipment("US", list(reversed(lines)), currency="USD"))
     assert first == again
+
+
+def test_charge_helpers_refuse_params_they_set_themselves() -> None:
+    """The cheaper clash checks still refuse a message param named like what the helper sets."""
+    from app.tax.charges import rated_charge, resolve_vat_rate, sale_vat
+    from app.tax.data import tax_tables
+    from app.tax.rules import _context
+    from tests.unit.test_tax_builders import TODAY, FixedRates
+
+    ctx = _context(shipment("DE"), tax_tables(), FixedRates(), TODAY)
+    dated = ctx.destination.dated
+    with pytest.raises(TypeError, match=r"\['description'\]"):
+        sale_vat(ctx, Outcome("R", "E"), ctx.lines, rule="R", dated=dated, explanation="E", description="x")
+    rate, _ = resolve_vat_rate(ctx.tables, "DE", "standard", TODAY)
+    with pytest.raises(TypeError, match=r"\['amount'\]"):
+        rated_charge(
+            ctx, "tax", "N", rate, base=Decimal("1"), explanation="E", collected="checkout", amount="1"
+        )
