@@ -245,15 +245,15 @@ def _ja_morphemes(text: str) -> tuple[int, list[tuple[int, int, str, str]]]:
     return count, content
 
 
-_KANA_ONLY = re.compile("[\u3041-\u30ffー]+")
+_HIRAGANA_ONLY = re.compile("[\u3041-\u309fー]+")
 _TO_KATAKANA = str.maketrans({chr(c): chr(c + 0x60) for c in range(0x3041, 0x3097)})
 
 
 def _ja_query_morphemes(word: str) -> list[tuple[int, int, str, str]]:
-    """A kana query may be a loanword typed in hiragana (すにーかー): Sudachi reads it as
-    particles. Its katakana spelling is tried too; the reading with fewer morphemes wins."""
+    """A hiragana query may be a loanword typed without converting it (すにーかー): Sudachi reads
+    it as particles. Its katakana spelling is tried too; the reading with fewer morphemes wins."""
     count, content = _ja_morphemes(word)
-    if _KANA_ONLY.fullmatch(word) and word != (katakana := word.translate(_TO_KATAKANA)):
+    if _HIRAGANA_ONLY.fullmatch(word) and word != (katakana := word.translate(_TO_KATAKANA)):
         other_count, other = _ja_morphemes(katakana)
         if other_count < count:
             return other
@@ -328,6 +328,30 @@ def analyse(text: str, locale: str) -> Analysed:
     words = [w for w in _WORD.findall(folded) if len(w) <= MAX_WORD_CHARS]
     joined = [j for m in _HYPHENATED.findall(folded) if _usable(j := re.sub("[-‐‑]", "", m))]
     return Analysed(tuple(stem_words(words + joined, locale)), tuple(words + joined))
+
+
+# Where a product name's head noun sits: "Walnut Headphone Stand" is a stand, "Support de casque"
+# a support, "حامل سماعات" a holder, "耳机支架" a stand. Text after these markers only qualifies it.
+_HEAD_LAST = frozenset({"en", "de", "ja", "zh-hans"})
+_QUALIFIERS = re.compile(r"[,(（，、:：]| (?:with|for|in|from|aus|mit|für|im|in|von) ", re.IGNORECASE)
+
+
+def head_term(name: str, locale: str) -> str | None:
+    """The term of a product name's head noun (what the product is), by the locale's word order:
+    the last word of the main phrase in English, German, Japanese and Chinese, the first in
+    French, Spanish and Arabic. A heuristic that lets a search for "headphones" rank headphones
+    above headphone stands; numbers, single letters and Latin words in CJK names are never heads."""
+    main = _QUALIFIERS.split(name, maxsplit=1)[0] or name
+    terms = [
+        s.term
+        for s in spans(main, locale)
+        if len(s.word) > 1
+        and not any(ch.isdigit() for ch in s.word)
+        and (locale not in CJK_LOCALES or has_cjk(s.word))  # "TPE" in a Japanese name is a material
+    ]
+    if not terms:
+        return None
+    return terms[-1] if locale in _HEAD_LAST else terms[0]
 
 
 def compound_parts(terms: tuple[str, ...] | list[str]) -> list[str]:

@@ -126,7 +126,7 @@ class EmbeddedBackend:
 
         def replace(writer: tantivy.IndexWriter) -> None:
             for product_id, doc in prepared:
-                writer.delete_documents_by_term("product_id", product_id)
+                writer.delete_documents_by_query(self._queries.term("product_id", product_id))
                 writer.add_document(doc)
 
         if prepared:
@@ -135,7 +135,8 @@ class EmbeddedBackend:
     def delete(self, product_ids: Sequence[int]) -> None:
         def remove(writer: tantivy.IndexWriter) -> None:
             for product_id in product_ids:
-                writer.delete_documents_by_term("product_id", product_id)
+                # by query: deleting by term does not match unsigned fields (tantivy-py 0.27)
+                writer.delete_documents_by_query(self._queries.term("product_id", product_id))
 
         if product_ids:
             self._write(remove)
@@ -345,15 +346,15 @@ class EmbeddedBackend:
         if any(searcher.doc_freq(field, word) for field in fields):
             return None  # a known word: not the one to correct
         budget = 2 if len(word) >= 5 else 1
-        best: tuple[int, int, str] | None = None
-        for field in fields:
+        best: tuple[int, int, int, str] | None = None
+        for rank, field in enumerate(fields):
             for candidate, count in searcher.terms_with_prefix(field, word[0]):
                 if abs(len(candidate) - len(word)) > budget:
                     continue
                 for distance in range(1, budget + 1):
                     if within_typos(candidate, word, distance):
-                        key = (distance, -count, candidate)
+                        key = (distance, rank, -count, candidate)
                         if best is None or key < best:
                             best = key
                         break
-        return best[2] if best else None
+        return best[3] if best else None

@@ -6,6 +6,7 @@ documents and queries:
 
     name_<loc>  keys_<loc>  desc_<loc>   stemmed terms of the name, of the category path and
                                          option labels, of the description (BM25, weighted)
+    head_<loc>                           the name's head noun (what the product is)
     word_<loc>                           folded surface words of all three: exact-word bonus,
                                          prefix and typo matching, spelling suggestions
     part_de                              heads and modifiers inside German compounds
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import tantivy
 from tantivy import FieldType, Occur, Query
 
-from app.search.analysis import CJK_LOCALES, analyse, cjk_grams, compound_parts
+from app.search.analysis import CJK_LOCALES, analyse, cjk_grams, compound_parts, head_term
 from app.search.matching import QueryPlan, TermPlan, WordPlan
 from app.search.model import SearchDocument, SearchQuery
 
@@ -36,7 +37,8 @@ SCHEMA_VERSION = 1  # bump when fields or analysis change: the index folder is p
 W_NAME = 3.0  # the product's name says what it is
 W_KEYS = 2.0  # its category path and option labels ("Knitwear", "Navy")
 W_DESC = 1.0
-W_WORD = 0.5  # the word exactly as typed (bonus over a stem match: "exactness")
+W_HEAD = 3.0  # the name's head noun: "headphones" are headphones, not a headphone stand
+W_WORD = 2.0  # the word exactly as typed (bonus over a stem match: "exactness")
 W_PART = 1.5  # a German compound's head or modifier
 W_GRAM = 0.8  # CJK characters in order when segmentation disagreed
 W_TYPO_NAME = 1.5
@@ -65,7 +67,7 @@ def build_schema(locales: Sequence[str]) -> tantivy.Schema:
     builder.add_bytes_field("texts", stored=True)
     for locale in locales:
         key = field_key(locale)
-        for prefix in ("name", "keys", "desc", "word"):
+        for prefix in ("name", "head", "keys", "desc", "word"):
             builder.add_text_field(f"{prefix}_{key}", tokenizer_name="whitespace", index_option="freq")
         if locale == "de":
             builder.add_text_field(f"part_{key}", tokenizer_name="whitespace", index_option="freq")
@@ -102,6 +104,8 @@ def to_tantivy(document: SearchDocument, locales: Sequence[str]) -> tantivy.Docu
         keys = analyse("\n".join((*text.categories, *text.options)), locale)
         desc = analyse(text.description, locale)
         doc.add_text(f"name_{key}", _joined(name.terms))
+        if head := head_term(text.name, locale):
+            doc.add_text(f"head_{key}", "".join(head.split()))
         doc.add_text(f"keys_{key}", _joined(keys.terms))
         doc.add_text(f"desc_{key}", _joined(desc.terms))
         doc.add_text(f"word_{key}", _joined((*name.words, *keys.words, *desc.words)))
@@ -151,6 +155,7 @@ class QueryBuilder:
         if term.native:
             leaves += [
                 _boost(self.term(f"name_{key}", term.term), W_NAME),
+                _boost(self.term(f"head_{key}", term.term), W_HEAD),
                 _boost(self.term(f"keys_{key}", term.term), W_KEYS),
                 _boost(self.term(f"desc_{key}", term.term), W_DESC),
             ]
@@ -159,6 +164,7 @@ class QueryBuilder:
         if term.typos:
             fuzzy = Query.fuzzy_term_query
             leaves.append(_boost(fuzzy(self.schema, f"name_{key}", term.term, term.typos), W_TYPO_NAME))
+            leaves.append(_boost(fuzzy(self.schema, f"head_{key}", term.term, term.typos), W_TYPO_NAME))
             leaves.append(_boost(fuzzy(self.schema, word_field, term.word, term.typos), W_TYPO))
             if locale == "de":
                 leaves.append(_boost(fuzzy(self.schema, f"part_{key}", term.term, term.typos), W_TYPO))
