@@ -25,6 +25,7 @@ from app.api import cart as cart_api
 from app.api import catalog as catalog_api
 from app.api import checkout as checkout_api
 from app.api import quotes as quotes_api
+from app.api import search as search_api
 from app.cart import controllers as cart_pages
 from app.catalog import controllers as catalog_pages
 from app.checkout import controllers as checkout_pages
@@ -33,6 +34,7 @@ from app.fx.services import refresh_periodically
 from app.markets import controllers as market_pages
 from app.notifications.outbox import deliver_pending
 from app.orders import controllers as order_pages
+from app.search import controllers as search_pages
 from app.server.errors import handle_exception
 from app.server.hosts import AllowedHostsMiddleware
 from app.server.routes import ROUTES, static_routers
@@ -141,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *checkout_pages.CONTROLLERS,
                     *order_pages.CONTROLLERS,
                     *market_pages.CONTROLLERS,
+                    *search_pages.CONTROLLERS,
                 ],
                 dependencies=PAGE_DEPENDENCIES,
             ),
@@ -148,6 +151,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cart_api.router,
             checkout_api.router,
             quotes_api.router,
+            search_api.router,
         ],
         state=State({"settings": settings}),
         dependencies=APP_DEPENDENCIES,
