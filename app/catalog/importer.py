@@ -26,6 +26,7 @@ from app.catalog.tables import (
     Variant,
 )
 from app.core.money import money, to_minor
+from app.search.services import request_sync
 from app.tax.model import PRODUCT_TAX_CLASSES
 
 Progress = Callable[[int], None]
@@ -325,6 +326,7 @@ async def import_demo_catalogue(
     )
     if added or added_categories or updated:
         await bump_revision()
+        await request_sync(everything=True)
     return ImportResult(
         categories=added_categories, products=added, variants=variants, skipped=skipped, updated=updated
     )

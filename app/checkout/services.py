@@ -30,6 +30,7 @@ from app.outbox.services import enqueue
 from app.payments.providers import Outcome, PaymentProvider, ProviderResult, provider_registry
 from app.payments.services import Applied, apply_payment_event, create_payment
 from app.payments.tables import Payment
+from app.search.services import request_sync
 
 NOT_SHIPPED_HERE = N_("Choose a shipping method available for your country.")
 log = logging.getLogger("storefront.checkout")
@@ -96,19 +97,23 @@ class PlacedOrder:
 async def _reserve(quantities: list[tuple[int, int]], sku_of: Mapping[int, str]) -> None:
     """Take stock for every line or none: a conditional decrement per variant, in id order."""
     short: list[str] = []
+    sold_out: list[int] = []
     for variant_id, quantity in sorted(quantities):
         taken = (
             await Variant.update({Variant.stock: Variant.stock - quantity})
             .where((Variant.id == variant_id) & (Variant.stock >= quantity))
-            .returning(Variant.id)
+            .returning(Variant.product, Variant.stock)
             .run()
         )
         if not taken:
             short.append(sku_of.get(variant_id, str(variant_id)))
+        elif taken[0]["stock"] == 0:
+            sold_out.append(taken[0]["product"])
     if short:
         raise CheckoutError(
             N_("Sorry, some items sold out while you were shopping."), tuple(short), code="sold_out"
         )
+    await request_sync(sold_out)  # the "in stock" filter must stop finding them
 
 
 async def existing_order(checkout_key: str | None) -> str | None:

@@ -1,8 +1,9 @@
 """`storefront`: the one command-line entry point for operators.
 
 Thin commands over the services: each parses its arguments, calls a service and prints. One
-module per group (`setup`: init, migrate, serve; `worker`; `orders`, `fx`, `prices`, `i18n`, `quote`); a new
-command goes into its group's module, a new group into its own module registered below.
+module per group (`setup`: init, migrate, serve; `worker`; `orders`, `fx`, `prices`, `i18n`, `quote`,
+`search`); a new command goes into its group's module, a new group into its own module registered
+below.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.cli.i18n import i18n
 from app.cli.orders import orders
 from app.cli.prices import prices
 from app.cli.quote import quote
+from app.cli.search import search
 from app.cli.setup import init, migrate, serve
 from app.cli.worker import worker
 
@@ -26,5 +28,5 @@ def main() -> None:
     """Run and operate the storefront."""
 
 
-for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote):
+for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote, search):
     main.add_command(command)

@@ -114,6 +114,10 @@ class Settings:
         5  # each worker delivers due follow-ups this often (0: `storefront worker` does)
     )
     redis_url: str = ""  # shared attempt limits across workers and servers (memory per worker when unset)
+    # Search: Meilisearch when the URL is set, else the embedded engine's index under var/search.
+    meilisearch_url: str = ""
+    meilisearch_key: str = ""
+    meilisearch_index_prefix: str = "storefront"
     db_pool_min: int = 1
     db_pool_max: int = 10
     cookie_secure: bool = False
@@ -173,6 +177,9 @@ def load_settings() -> Settings:
         origin_statement=_bool("ORIGIN_STATEMENT", True),
         default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
         redis_url=os.environ.get("REDIS_URL", ""),
+        meilisearch_url=os.environ.get("MEILISEARCH_URL", "").rstrip("/"),
+        meilisearch_key=os.environ.get("MEILISEARCH_KEY", ""),
+        meilisearch_index_prefix=os.environ.get("MEILISEARCH_INDEX_PREFIX", "storefront"),
         outbox_poll_seconds=float(os.environ.get("OUTBOX_POLL_SECONDS", "5")),
         db_pool_min=_int("DB_POOL_MIN", 1),
         db_pool_max=_int("DB_POOL_MAX", 10),

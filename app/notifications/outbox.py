@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from app.checkout.services import resume_payment
 from app.notifications.orders import deliver_order_confirmation
-from app.outbox.rules import ORDER_CONFIRMATION, PAYMENT_CAPTURE
+from app.outbox.rules import ORDER_CONFIRMATION, PAYMENT_CAPTURE, SEARCH_SYNC
 from app.outbox.services import Handler, deliver_due
+from app.search.services import sync_index
 
 HANDLERS: dict[str, Handler] = {
     PAYMENT_CAPTURE: resume_payment,
     ORDER_CONFIRMATION: deliver_order_confirmation,
+    SEARCH_SYNC: sync_index,
 }
 
 

@@ -16,6 +16,7 @@ from app.core.transactions import write_transaction
 from app.orders.rules import Fulfilment, IllegalTransition, Status, check_transition, releases_stock
 from app.orders.tables import Order, OrderCharge, OrderEvent, OrderLine
 from app.payments.tables import Refund
+from app.search.services import request_sync
 
 TIMESTAMP_COLUMNS = {
     Status.PAID: Order.paid_at,
@@ -49,13 +50,17 @@ async def release_stock(order_id: int) -> None:
     lines = (
         await OrderLine.select(OrderLine.variant, OrderLine.quantity).where(OrderLine.order == order_id).run()
     )
+    restocked: list[int] = []
     for line in sorted(lines, key=lambda row: row["variant"] or 0):
         if line["variant"] is not None:
-            await (
+            rows = await (
                 Variant.update({Variant.stock: Variant.stock + line["quantity"]})
                 .where(Variant.id == line["variant"])
+                .returning(Variant.product)
                 .run()
             )
+            restocked += [row["product"] for row in rows]
+    await request_sync(restocked)  # back in stock for the search filter
 
 
 async def apply_transition(
