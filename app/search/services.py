@@ -98,6 +98,13 @@ async def reindex(progress: Callable[[int, int], None] | None = None) -> int:
     await asyncio.to_thread(configured_backend().replace_all, documents)
     if progress is not None:
         progress(len(documents), len(documents))
+    # Syncs written before the catalogue was read are covered by this rebuild: nothing left to do.
+    covered = (OutboxMessage.id <= since) & (OutboxMessage.kind == SEARCH_SYNC)
+    await (
+        OutboxMessage.update({OutboxMessage.done_at: datetime.now(UTC)})
+        .where(covered & OutboxMessage.done_at.is_null())
+        .run()
+    )
     replayed = await _syncs_after(since)
     if replayed:
         await sync_index({"product_ids": sorted(replayed)})

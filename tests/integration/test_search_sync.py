@@ -115,3 +115,10 @@ async def _unpublish(product_id: int) -> None:
     await Product.update({Product.is_published: False}).where(Product.id == product_id).run()
     await bump_revision()
     await request_sync([product_id])
+
+
+async def test_a_rebuild_settles_the_syncs_written_before_it_read_the_catalogue() -> None:
+    await build_catalog([MUG, TEE])
+    await request_sync(everything=True)  # as an import writes it
+    assert await reindex() == 2
+    assert await OutboxMessage.count().where(OutboxMessage.done_at.is_null()).run() == 0
