@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from typing import Any
 from urllib.parse import quote
@@ -138,9 +139,13 @@ def client_error_status(exc: BaseException) -> int | None:
 
 
 def logged_path(request: Request[Any, Any, Any]) -> str:
-    """The request path, percent-encoded so request text cannot forge a log line (no query: it may
-    carry personal data, and no cart tokens or order keys travel in paths)."""
-    return quote(request.url.path, safe="/-._~")
+    """The request path, percent-encoded so request text cannot forge a log line, with API cart
+    tokens (bearer secrets in /api/v1/carts/{token}) masked. No query: it may carry personal data
+    and order keys."""
+    return CART_TOKEN.sub(r"\1***", quote(request.url.path, safe="/-._~"))
+
+
+CART_TOKEN = re.compile(r"(/carts/)[^/]+")
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -150,6 +155,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, HTTPException):
         status = exc.status_code
         headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}}
+        log.info("rejected %s %s: %s", request.method, logged_path(request), status)
     elif busy := is_busy(exc):
         status = HTTP_503_SERVICE_UNAVAILABLE
         headers = {"Retry-After": "2"}
