@@ -15,6 +15,7 @@ from litestar.enums import MediaType
 
 from app.catalog.rules import Catalog
 from app.i18n.locales import DEFAULT_LOCALE
+from app.markets.rules import Pricer
 from app.search.model import SearchResults, SearchUnavailable
 from app.search.pages import (
     SORTS,
@@ -87,7 +88,7 @@ def search_context(
     form: SearchForm,
     results: SearchResults | None,
     locale: str,
-    pricer: Any,
+    pricer: Pricer,
     shop_currency: str,
     page: PageRequest,
 ) -> dict[str, Any]:
