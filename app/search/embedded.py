@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import tantivy
 from tantivy import Order, Query
@@ -46,7 +47,7 @@ WRITER_HEAP_BYTES = 64_000_000  # split between tantivy's indexing threads (at l
 MAX_RESULT_WINDOW = 10_000  # page * per_page beyond this is clamped: deep pages cost linearly
 SUGGEST_BELOW = 3  # fewer hits than this: look for a spelling correction
 FACET_SIZE = 10_000
-_AGGREGATIONS = {
+_AGGREGATIONS: dict[str, dict[str, Any]] = {
     "category": {"terms": {"field": "category", "size": FACET_SIZE}},
     "attribute": {"terms": {"field": "attribute", "size": FACET_SIZE}},
     "stock": {"terms": {"field": "stock", "size": 2}},
@@ -200,7 +201,7 @@ class EmbeddedBackend:
         hits = self._hits(searcher, plan, ids, addresses, scores, with_snippets=details)
         if not details:
             return SearchResults(hits=hits, total=_count(result), facets=Facets())
-        facets = self._facets(searcher, text, filters)
+        facets = self._facets(searcher, text, query)
         suggestion = self._spelling(searcher, plan, _count(result))
         return SearchResults(hits=hits, total=_count(result), facets=facets, suggestion=suggestion)
 
@@ -239,30 +240,34 @@ class EmbeddedBackend:
         if plan.empty:
             return tuple(Hit(pid, score, plan.locale) for pid, score in zip(ids, scores, strict=True))
         locales = self._matched_locales(searcher, plan, ids)
-        matchers: dict[str, Matcher] = {}
+        matchers: dict[tuple[str, bool], Matcher] = {}
         hits = []
         for pid, address, score in zip(ids, addresses, scores, strict=True):
             locale = locales.get(pid, plan.locale)
             texts = stored_texts(searcher.doc(address))
             name, description = texts.get(locale) or texts.get(plan.locale) or ["", ""]
-            if locale not in matchers:
-                matchers[locale] = Matcher(plan, locale)
-            matcher = matchers[locale]
-            marks = [Highlight("name", highlight(name, matcher))]
-            if with_snippets and (cut := snippet(description, matcher)):
+            for typos in (True, False):
+                if (locale, typos) not in matchers:
+                    matchers[locale, typos] = Matcher(plan, locale, typos=typos)
+            marks = [Highlight("name", highlight(name, matchers[locale, True]))]
+            if with_snippets and (cut := snippet(description, matchers[locale, False])):
                 marks.append(Highlight("description", cut))
             hits.append(Hit(pid, score, locale, tuple(marks)))
         return tuple(hits)
 
     def _matched_locales(self, searcher: tantivy.Searcher, plan: QueryPlan, ids: list[int]) -> dict[int, str]:
         """The page's locale for every hit that matches in it; else the locale that scores best.
-        Asked of the engine on the page's hits only (one small search per locale)."""
+        Asked of the engine on the page's hits only, with exact terms (no typo automata to build);
+        a hit that matched only through a typo or a prefix is shown in the page's locale, or in
+        the first locale of the query's script."""
         found: dict[int, str] = {}
         best: dict[int, float] = {}
         for locale in (plan.locale, *[loc for loc in self._locales if loc != plan.locale]):
             remaining = [pid for pid in ids if found.get(pid) != plan.locale]
+            if not remaining:
+                break
             clause = self._queries.locale_query(plan, locale)
-            if not remaining or clause is None:
+            if clause is None:
                 continue
             restricted = Query.boolean_query(
                 [
@@ -275,48 +280,57 @@ class EmbeddedBackend:
             for (score, _), pid in zip(result.hits, matched, strict=True):
                 if locale == plan.locale or score > best.get(pid, 0.0):
                     found[pid], best[pid] = locale, float(score)
-        return found
+        fallback = next(
+            (loc for w in plan.required for loc, terms in w.locales.items() if terms[0].typos), None
+        )
+        return {pid: found.get(pid) or fallback or plan.locale for pid in ids}
 
     # --- facets and spelling ---------------------------------------------------------------------
 
-    def _facets(self, searcher: tantivy.Searcher, text: Query | None, filters: dict[str, Query]) -> Facets:
+    def _facets(self, searcher: tantivy.Searcher, text: Query | None, query: SearchQuery) -> Facets:
         """Counts over all matches; each facet leaves its own filter out (a shopper who chose
-        "red" still sees how many are blue)."""
+        "red" still sees how many are blue). One aggregation: the text query runs once, each
+        facet is a filter aggregation over the other filters."""
+        expressions = self._queries.filter_expressions(query)
+        requests: dict[str, dict[str, Any]] = {}
 
-        def aggregate(names: Sequence[str], skip: str | None) -> dict:
-            others = [q for name, q in filters.items() if name != skip]
-            return searcher.aggregate(
-                self._queries.combine(text, others), {name: _AGGREGATIONS[name] for name in names}
-            )
+        def add(name: str, skip: str | None, body: dict[str, Any]) -> None:
+            others = " AND ".join(f"({e})" for n, e in expressions.items() if n != skip)
+            requests[name] = {"filter": others, "aggs": {"inner": body}} if others else body
 
-        base = aggregate(
-            ["attribute", *[n for n in ("category", "stock", "price") if n not in filters]], skip=None
-        )
+        add("category", "category", _AGGREGATIONS["category"])
+        add("attribute", None, _AGGREGATIONS["attribute"])
+        axes = [name for name in expressions if name.startswith("axis:")]
+        for index, name in enumerate(axes):
+            add(f"axis{index}", name, _AGGREGATIONS["attribute"])
+        add("stock", "stock", _AGGREGATIONS["stock"])
+        add("price", "price", _AGGREGATIONS["price"])
+        raw = searcher.aggregate(text if text is not None else Query.all_query(), requests)
+
+        def result(name: str) -> dict[str, Any]:
+            found: dict[str, Any] = raw[name]
+            return found["inner"] if "inner" in found else found
+
         attributes = {
             b["key"]: b["doc_count"]
-            for b in base["attribute"]["buckets"]
-            if f"axis:{str(b['key']).partition(':')[0]}" not in filters
+            for b in result("attribute")["buckets"]
+            if f"axis:{str(b['key']).partition(':')[0]}" not in expressions
         }
-        for name in filters:
-            if name.startswith("axis:"):
-                own = aggregate(["attribute"], skip=name)
-                axis = name.removeprefix("axis:") + ":"
-                attributes.update(
-                    {
-                        b["key"]: b["doc_count"]
-                        for b in own["attribute"]["buckets"]
-                        if b["key"].startswith(axis)
-                    }
-                )
-        source = {n: aggregate([n], skip=n) if n in filters else base for n in ("category", "stock", "price")}
-        categories = {int(b["key"]): b["doc_count"] for b in source["category"]["category"]["buckets"]}
-        in_stock = sum(b["doc_count"] for b in source["stock"]["stock"]["buckets"] if int(b["key"]) == 1)
-        price = source["price"]["price"]
+        for index, name in enumerate(axes):
+            prefix = name.removeprefix("axis:") + ":"
+            attributes.update(
+                {
+                    b["key"]: b["doc_count"]
+                    for b in result(f"axis{index}")["buckets"]
+                    if b["key"].startswith(prefix)
+                }
+            )
+        price = result("price")
         has_price = bool(price.get("count"))
         return Facets(
-            categories=categories,
+            categories={int(b["key"]): b["doc_count"] for b in result("category")["buckets"]},
             attributes=dict(sorted(attributes.items())),
-            in_stock=in_stock,
+            in_stock=sum(b["doc_count"] for b in result("stock")["buckets"] if int(b["key"]) == 1),
             min_price_minor=round(price["min"]) if has_price else None,
             max_price_minor=round(price["max"]) if has_price else None,
         )

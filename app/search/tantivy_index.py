@@ -21,12 +21,13 @@ Queries are built from analysed terms only; the shopper's text never reaches a q
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import tantivy
 from tantivy import FieldType, Occur, Query
 
-from app.search.analysis import CJK_LOCALES, analyse, cjk_grams, compound_parts, head_term
+from app.search.analysis import CJK_LOCALES, Analysed, analyse, analyse_name, cjk_grams, compound_parts
 from app.search.matching import QueryPlan, TermPlan, WordPlan
 from app.search.model import SearchDocument, SearchQuery
 
@@ -48,6 +49,11 @@ W_PREFIX_NAME = 8.0  # ... in the name: ranks with an exact match elsewhere (att
 W_JOINED = 2.0  # "kaschmir pullover" meeting "kaschmirpullover"
 LOCALE_BOOST = 1.5  # the page's locale ranks first; other locales still match
 LOCALE_TIE = 0.2  # dis-max: a product matching in several languages is not counted seven times
+
+
+# Attribute codes as the catalogue writes them ("colour:sky-blue", "capacity:1000ml").
+ATTRIBUTE_CODE = re.compile(r"[a-z0-9][a-z0-9_-]*:[a-z0-9][a-z0-9_.-]*")
+NO_ATTRIBUTE = "none:none"  # never an attribute of a product: a filter clause that matches nothing
 
 
 def field_key(locale: str) -> str:
@@ -77,7 +83,7 @@ def build_schema(locales: Sequence[str]) -> tantivy.Schema:
 
 
 def _joined(tokens: Iterable[str]) -> str:
-    return " ".join("".join(token.split()) for token in tokens)
+    return " ".join(tokens)  # analysis never yields a token with a space inside
 
 
 def to_tantivy(document: SearchDocument, locales: Sequence[str]) -> tantivy.Document:
@@ -100,12 +106,14 @@ def to_tantivy(document: SearchDocument, locales: Sequence[str]) -> tantivy.Docu
         key = field_key(locale)
         doc.add_text("locale", locale)
         stored[locale] = [text.name, text.description]
-        name = analyse(text.name, locale)
+        name, head = analyse_name(text.name, locale)
         keys = analyse("\n".join((*text.categories, *text.options)), locale)
-        desc = analyse(text.description, locale)
+        # Japanese descriptions are matched by their CJK grams only: Sudachi on the longest text
+        # was a third of all indexing time, and the relevance set did not move without it.
+        desc = analyse(text.description, locale) if locale != "ja" else Analysed((), ())
         doc.add_text(f"name_{key}", _joined(name.terms))
-        if head := head_term(text.name, locale):
-            doc.add_text(f"head_{key}", "".join(head.split()))
+        if head:
+            doc.add_text(f"head_{key}", head)
         doc.add_text(f"keys_{key}", _joined(keys.terms))
         doc.add_text(f"desc_{key}", _joined(desc.terms))
         doc.add_text(f"word_{key}", _joined((*name.words, *keys.words, *desc.words)))
@@ -148,7 +156,7 @@ class QueryBuilder:
     def term(self, field: str, value: object) -> Query:
         return Query.term_query(self.schema, field, value)
 
-    def _term_clause(self, term: TermPlan, locale: str) -> Query:
+    def _term_clause(self, term: TermPlan, locale: str, *, exact: bool = False) -> Query:
         key = field_key(locale)
         word_field = f"word_{key}"
         leaves = [_boost(self.term(word_field, term.word), W_WORD if term.native else W_NAME)]
@@ -161,6 +169,8 @@ class QueryBuilder:
             ]
             if locale == "de":
                 leaves.append(_boost(self.term(f"part_{key}", term.term), W_PART))
+        if exact:
+            return _should(leaves)
         if term.typos:
             fuzzy = Query.fuzzy_term_query
             leaves.append(_boost(fuzzy(self.schema, f"name_{key}", term.term, term.typos), W_TYPO_NAME))
@@ -176,12 +186,13 @@ class QueryBuilder:
                 leaves.append(_boost(name_prefix, W_PREFIX_NAME))
         return _should(leaves)
 
-    def word_in_locale(self, word: WordPlan, locale: str) -> Query | None:
-        """The word in one locale: all its terms there, or (CJK) its characters in order."""
+    def word_in_locale(self, word: WordPlan, locale: str, *, exact: bool = False) -> Query | None:
+        """The word in one locale: all its terms there, or (CJK) its characters in order.
+        `exact`: without typo and prefix matching (cheap: no automaton to build)."""
         options = []
         terms = word.locales.get(locale, ())
         if terms:
-            options.append(_must([self._term_clause(term, locale) for term in terms]))
+            options.append(_must([self._term_clause(term, locale, exact=exact) for term in terms]))
         if word.grams and locale in CJK_LOCALES:
             field = f"gram_{field_key(locale)}"
             grams = word.grams
@@ -228,8 +239,8 @@ class QueryBuilder:
         return text
 
     def locale_query(self, plan: QueryPlan, locale: str) -> Query | None:
-        """How well a product's text in one locale matches: which locale a hit is shown as."""
-        clauses = [c for w in plan.words if (c := self.word_in_locale(w, locale)) is not None]
+        """How well a product's text in one locale matches exactly: which locale a hit is shown as."""
+        clauses = [c for w in plan.words if (c := self.word_in_locale(w, locale, exact=True)) is not None]
         return _should(clauses) if clauses else None
 
     def filters(self, query: SearchQuery) -> dict[str, Query]:
@@ -250,6 +261,30 @@ class QueryBuilder:
             )
         if query.in_stock:
             found["stock"] = self.term("stock", 1)
+        return found
+
+    def filter_expressions(self, query: SearchQuery) -> dict[str, str]:
+        """The same filters as `filters`, as expressions for tantivy's filter aggregation (which
+        takes no query objects). Built only from integers and attribute codes that pass
+        ATTRIBUTE_CODE, never from the shopper's text; a code that fails cannot be in the index,
+        so it stands for a clause that matches nothing."""
+        found: dict[str, str] = {}
+        if query.category_id is not None:
+            found["category"] = f"category:{int(query.category_id)}"
+        by_axis: dict[str, list[str]] = {}
+        for attribute in query.attributes:
+            axis, _, value = attribute.partition(":")
+            if axis and value:
+                valid = ATTRIBUTE_CODE.fullmatch(attribute) is not None
+                by_axis.setdefault(axis, []).append(f'attribute:"{attribute if valid else NO_ATTRIBUTE}"')
+        for axis, values in sorted(by_axis.items()):
+            found[f"axis:{axis}"] = " OR ".join(dict.fromkeys(values))
+        if query.min_price_minor is not None or query.max_price_minor is not None:
+            low = "*" if query.min_price_minor is None else int(query.min_price_minor)
+            high = "*" if query.max_price_minor is None else int(query.max_price_minor)
+            found["price"] = f"price:[{low} TO {high}]"
+        if query.in_stock:
+            found["stock"] = "stock:1"
         return found
 
     def combine(self, text: Query | None, filters: Iterable[Query]) -> Query:

@@ -201,3 +201,24 @@ def test_snippet_cuts_around_the_first_match() -> None:
     assert cut is not None
     assert cut[0][0].startswith("…") and cut[-1][0].endswith("…")
     assert ("cashmere", True) in cut
+
+
+@given(st.text(alphabet="abcé", max_size=8), st.text(alphabet="abcé", max_size=8))
+def test_the_one_typo_shortcut_agrees_with_the_full_distance(a: str, b: str) -> None:
+    from app.search.analysis import _one_edit
+
+    if a != b and abs(len(a) - len(b)) <= 1:
+        assert _one_edit(a, b) == (_osa(a, b) <= 1)
+    for budget in (0, 1, 2):
+        assert within_typos(a, b, budget) == (_osa(a, b) <= budget)
+
+
+def _osa(a: str, b: str) -> int:
+    """Reference optimal-string-alignment distance."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
