@@ -425,8 +425,10 @@ def compound_parts(terms: tuple[str, ...] | list[str]) -> list[str]:
     """Heads and modifiers inside long (German) words: every prefix and suffix of at least
     COMPOUND_PART_MIN letters. 'kaschmirpullov' yields 'kaschmir' and 'pullov', so the query
     'kaschmir pullover' finds 'Kaschmirpullover' and 'Pullover' finds 'Rundhalspullover'.
-    Chosen over character n-grams, which match across word parts (measured: see the report in
-    tests/search/test_relevance.py); a dictionary decompounder needs a German lexicon we do not ship."""
+    Measured on the demo catalogue, 20 German head nouns (Jacke, Kerze, Tasche, Uhr...): products
+    whose name holds the word found 63% -> 95%; share of hits holding it 52% -> 56% (parts are
+    matched exactly: with typo tolerance on parts that share fell to 38%). Character n-grams
+    would match across part boundaries; a dictionary decompounder needs a German lexicon."""
     parts: list[str] = []
     for term in terms:
         if len(term) < COMPOUND_MIN_CHARS or not term.isalpha():

@@ -176,8 +176,6 @@ class QueryBuilder:
             leaves.append(_boost(fuzzy(self.schema, f"name_{key}", term.term, term.typos), W_TYPO_NAME))
             leaves.append(_boost(fuzzy(self.schema, f"head_{key}", term.term, term.typos), W_TYPO_NAME))
             leaves.append(_boost(fuzzy(self.schema, word_field, term.word, term.typos), W_TYPO))
-            if locale == "de":
-                leaves.append(_boost(fuzzy(self.schema, f"part_{key}", term.term, term.typos), W_TYPO))
         if term.prefix:
             prefix = Query.fuzzy_term_query(self.schema, word_field, term.word, 0, True, True)
             leaves.append(_boost(prefix, W_PREFIX))

@@ -18,17 +18,18 @@ from tests.search.demo import ids_by_code
 
 RELEVANCE_FILE = PROJECT_ROOT / "data" / "search" / "relevance.toml"
 
-# Thresholds, set below what the embedded engine measures today (see the report this test prints)
-# so that a real regression fails and tuning noise does not:
-# - overall precision@3 0.85 and MRR 0.90: nearly every query must put expected products first;
-#   a query with one expected product and two near misses (other cashmere items for "cashmere
-#   beanie") still counts 1/1, so these numbers are reachable by a good engine, not only a perfect one.
-# - per locale 0.70 / 0.75: each locale has 9-16 queries, so one bad query moves it by ~0.1;
-#   a locale below these has lost a whole feature (its segmenter, stemmer or folding).
-MIN_PRECISION = 0.85
-MIN_MRR = 0.90
-MIN_LOCALE_PRECISION = 0.70
-MIN_LOCALE_MRR = 0.75
+# Thresholds. The embedded engine measures P@3 0.988 and MRR 1.000 overall, every locale at
+# P@3 >= 0.97 (the set is also what its weights were tuned on, so these are optimistic). Set with
+# room for honest differences between backends and catalogue edits, but not for a lost feature:
+# - overall P@3 0.90 / MRR 0.95: one expected product missing from the top three in about one
+#   query in ten, and the first expected hit below rank one only rarely.
+# - per locale P@3 0.80 / MRR 0.85: a locale has 11-16 queries, so each bad query costs it about
+#   0.06-0.09; a locale below these has lost more than two queries, i.e. a whole feature (its
+#   segmenter, stemmer or folding), which is what this test is for.
+MIN_PRECISION = 0.90
+MIN_MRR = 0.95
+MIN_LOCALE_PRECISION = 0.80
+MIN_LOCALE_MRR = 0.85
 DEPTH = 10  # MRR looks this deep; a first expected hit further down counts 0
 
 
