@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from app.catalog.services import load_catalog
-from app.catalog.tables import Variant
+from app.catalog.tables import Product, Variant
 from app.core.settings import Settings, get_settings
+from app.core.transactions import write_transaction
 from app.outbox.rules import SEARCH_SYNC
 from app.outbox.services import enqueue
 from app.outbox.tables import OutboxMessage
@@ -145,3 +146,23 @@ async def sync_lag() -> tuple[int, float]:
     oldest = rows[0]["created_at"]
     oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
     return len(rows), (datetime.now(UTC) - oldest).total_seconds()
+
+
+async def ensure_index() -> bool:
+    """At startup: an empty index beside a non-empty catalogue (a new deployment, an index folder
+    of a new engine version, a Meilisearch server replaced) gets a full sync through the outbox
+    rather than a shop whose search finds nothing. Returns whether one was queued."""
+    backend = configured_backend()
+    try:
+        state = await asyncio.to_thread(backend.status)
+    except Exception as error:  # an unreachable server is the pages' concern, not startup's
+        log.warning("search index check skipped: %s", error)
+        return False
+    if not state.healthy or any(state.documents.values()):
+        return False
+    if not await Product.exists().where(Product.is_published.eq(True)).run():
+        return False
+    async with write_transaction():
+        await request_sync(everything=True)
+    log.info("search index empty: full sync queued")
+    return True

@@ -35,6 +35,7 @@ from app.markets import controllers as market_pages
 from app.notifications.outbox import deliver_pending
 from app.orders import controllers as order_pages
 from app.search import controllers as search_pages
+from app.search.services import ensure_index
 from app.server.errors import handle_exception
 from app.server.hosts import AllowedHostsMiddleware
 from app.server.routes import ROUTES, static_routers
@@ -117,6 +118,7 @@ async def outbox_worker(app: Litestar) -> AsyncIterator[None]:
     if seconds <= 0:
         yield
         return
+    await ensure_index()  # queued before the first pass, which then builds it
     stop = asyncio.Event()
     task = asyncio.create_task(deliver_until(stop, seconds))
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from litestar.testing import AsyncTestClient
+
 from app.catalog.services import bump_revision, load_catalog
 from app.catalog.tables import Product
 from app.checkout.services import place_order
@@ -17,7 +19,8 @@ from app.outbox.rules import SEARCH_SYNC
 from app.outbox.services import deliver_due
 from app.outbox.tables import OutboxMessage
 from app.search.model import SearchQuery
-from app.search.services import configured_backend, reindex, request_sync, sync_index
+from app.search.services import configured_backend, ensure_index, reindex, request_sync, sync_index
+from app.server.app import create_app
 from tests.builders import build_catalog, cart_with, checkout_request, product
 
 MUG = product("MG-001", "Enamel Camping Mug", category="mugs")
@@ -122,3 +125,13 @@ async def test_a_rebuild_settles_the_syncs_written_before_it_read_the_catalogue(
     await request_sync(everything=True)  # as an import writes it
     assert await reindex() == 2
     assert await OutboxMessage.count().where(OutboxMessage.done_at.is_null()).run() == 0
+
+
+async def test_a_shop_starting_with_an_empty_index_builds_it() -> None:
+    await build_catalog([MUG, TEE])
+    _ids.update({p["id"]: p["code"] for p in await Product.select(Product.id, Product.code).run()})
+    configured_backend().replace_all([])  # a new engine version's folder, a new Meilisearch server
+    async with AsyncTestClient(app=create_app(), base_url="http://shop.test"):
+        pass  # startup queues a full sync and its first delivery pass builds the index
+    assert codes("camping") == ["MG-001", "TS-001"]
+    assert await ensure_index() is False  # not empty any more: nothing queued
