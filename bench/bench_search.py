@@ -7,6 +7,11 @@ set's queries (every locale, typos, prefixes, compounds, cross-language), half o
 facet filter or a sort, and as-you-type suggestions.
 
     python bench/bench_search.py [--products 10000] [--rounds 3]
+    python bench/bench_search.py --http [--seconds 10 --workers 2 --connections 32]
+
+`--http` also serves the demo catalogue (221 products, production settings) and loads the
+results page next to `/health` with wrk, rounds interleaved (the page maps hits to catalogue
+products, so the generated products cannot be served).
 """
 
 from __future__ import annotations
@@ -99,6 +104,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--http", action="store_true", help="also the results page next to /health")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     args = parser.parse_args()
 
     documents = generate(args.products)
@@ -133,6 +143,55 @@ def main() -> None:
                 backend.suggest(entry.text[:end], entry.locale)
                 typing.append((time.perf_counter() - started) * 1000)
         print(f"suggest ({len(typing)} keystrokes): {percentiles(typing)}")
+    if args.http:
+        over_http(args)
+
+
+# What the HTTP part loads: a plain query, a misspelt one with a facet, a cross-language one.
+HTTP_PATHS = {
+    "health": "/health",
+    "search": "/en/search?q=linen+shirt",
+    "typo+facet": "/de/search?q=kaschmir+pulover&in_stock=1",
+    "cross-lang": "/en/search?q=%E3%83%86%E3%82%A3%E3%83%BC%E3%83%9D%E3%83%83%E3%83%88",
+}
+
+
+def over_http(args: argparse.Namespace) -> None:
+    """The results page over HTTP next to /health, on a production-like demo server."""
+    import os
+
+    import httpx
+
+    from bench.bench_pages import medians, prepare_database, run_rounds
+    from tests.live_server import running_server
+
+    with tempfile.TemporaryDirectory(prefix="storefront-bench-search-http-") as folder:
+        env = {
+            **os.environ,
+            "APP_ENV": "production",
+            "SECRET_KEY": "bench-" + "s" * 40,
+            "COOKIE_SECURE": "false",  # plain http on loopback
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "VAR_DIR": folder,
+            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+            "FX_MAX_AGE_HOURS": "0",  # the bundled snapshot's rates
+            "LOG_LEVEL": "WARNING",
+        }
+        prepare_database(env)  # storefront init: demo catalogue and its search index
+        with running_server(workers=args.workers, env=env) as base_url:
+            for path in HTTP_PATHS.values():  # warm every worker
+                for _ in range(args.workers * 20):
+                    httpx.get(base_url + path).raise_for_status()
+            results = run_rounds(base_url, HTTP_PATHS, args)
+    health = medians(results["health"])[0]
+    print(
+        f"server: {args.workers} workers, APP_ENV=production, SQLite, embedded search on the demo "
+        f"catalogue; {args.connections} connections, {args.rounds} x {args.seconds}s, interleaved"
+    )
+    print(f"{'endpoint':<12}{'path':<44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs health':>11}")
+    for name, path in HTTP_PATHS.items():
+        rps, p50, p99 = medians(results[name])
+        print(f"{name:<12}{path[:43]:<44}{rps:9.0f}{p50:9.1f}{p99:9.1f}{rps / health:10.2f}x")
 
 
 if __name__ == "__main__":
