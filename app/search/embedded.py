@@ -114,11 +114,15 @@ class EmbeddedBackend:
                 time.sleep(0.1)
         raise AssertionError("unreachable")
 
-    def replace_all(self, documents: Sequence[SearchDocument]) -> None:
+    def replace_all(
+        self, documents: Sequence[SearchDocument], progress: Callable[[int], None] | None = None
+    ) -> None:
         def rebuild(writer: tantivy.IndexWriter) -> None:
             writer.delete_all_documents()
-            for document in documents:  # tantivy indexes in its threads while we analyse the next
+            for done, document in enumerate(documents, 1):  # tantivy indexes while we analyse the next
                 writer.add_document(to_tantivy(document, self._locales))
+                if progress is not None and (done % 100 == 0 or done == len(documents)):
+                    progress(done)
 
         self._write(rebuild)
 

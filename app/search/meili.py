@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -180,7 +180,9 @@ class MeiliBackend:
 
     # -- writes
 
-    def replace_all(self, documents: Sequence[SearchDocument]) -> None:
+    def replace_all(
+        self, documents: Sequence[SearchDocument], progress: Callable[[int], None] | None = None
+    ) -> None:
         """Build every locale's index under a staging name, then swap them all in one atomic
         task: searches see the old indexes until the new ones are complete. Settings are sent
         in full each time, so a changed vocabulary or setting arrives with the rebuild."""
@@ -192,10 +194,10 @@ class MeiliBackend:
             self._wait(dropped, frozenset({"index_not_found"}))
             self._wait(self._create(staging.values()))
             self._wait(self._configure(staging))
-            tasks = []
-            for locale, uid in staging.items():
-                tasks += self._add(uid, [index_document(d, locale, self.locales) for d in documents])
-            self._wait(tasks)
+            for position, (locale, uid) in enumerate(staging.items(), 1):
+                self._wait(self._add(uid, [index_document(d, locale, self.locales) for d in documents]))
+                if progress is not None:  # locale by locale: what the server has indexed so far
+                    progress(len(documents) * position // len(staging))
             # Swapping needs both sides to exist; on a first rebuild the live ones do not yet.
             live = [self.index_uid(locale) for locale in self.locales]
             self._wait(self._create(live), frozenset({"index_already_exists"}))

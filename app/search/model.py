@@ -7,7 +7,7 @@ Pure data: no I/O here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -117,8 +117,11 @@ class SearchBackend(Protocol):
 
     name: str
 
-    def replace_all(self, documents: Sequence[SearchDocument]) -> None:
-        """Rebuild the index from scratch with exactly these documents."""
+    def replace_all(
+        self, documents: Sequence[SearchDocument], progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Rebuild the index from scratch with exactly these documents; `progress(done)` is told
+        how many are in so far (a rebuild of 50,000 products takes minutes)."""
         ...
 
     def upsert(self, documents: Sequence[SearchDocument]) -> None: ...

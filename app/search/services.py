@@ -85,7 +85,7 @@ async def sync_index(payload: Mapping[str, Any]) -> None:
 
 async def reindex(progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the index from the published catalogue; returns the number of products indexed.
-    `progress(done, total)` is called before and after (the CLI draws a bar with it).
+    `progress(done, total)` follows the backend's progress (the CLI draws a bar with it).
 
     A sync applied while the rebuild runs may land in the index being replaced, so every sync
     queued since the catalogue was read is applied again once the new index is live. Run one
@@ -96,9 +96,9 @@ async def reindex(progress: Callable[[int, int], None] | None = None) -> int:
     documents = search_documents(catalog, stock)
     if progress is not None:
         progress(0, len(documents))
-    await asyncio.to_thread(configured_backend().replace_all, documents)
-    if progress is not None:
-        progress(len(documents), len(documents))
+    total = len(documents)
+    told = (lambda done: progress(done, total)) if progress is not None else None
+    await asyncio.to_thread(configured_backend().replace_all, documents, told)
     # Syncs written before the catalogue was read are covered by this rebuild: nothing left to do.
     covered = (OutboxMessage.id <= since) & (OutboxMessage.kind == SEARCH_SYNC)
     await (

@@ -98,13 +98,13 @@ async def test_a_rebuild_applies_again_the_syncs_queued_while_it_ran() -> None:
     backend = configured_backend()
     real_replace = backend.replace_all
 
-    def replace_while_the_tee_is_unpublished(documents) -> None:
+    def replace_while_the_tee_is_unpublished(documents, progress=None) -> None:
         # The catalogue was read (tee published); meanwhile the tee is unpublished and its sync
         # delivered into the old index, which this rebuild then replaces.
         import asyncio
 
         asyncio.run(_unpublish(tee_id))
-        real_replace(documents)
+        real_replace(documents, progress)
 
     backend.replace_all = replace_while_the_tee_is_unpublished  # type: ignore[method-assign]
     try:
@@ -123,7 +123,9 @@ async def _unpublish(product_id: int) -> None:
 async def test_a_rebuild_settles_the_syncs_written_before_it_read_the_catalogue() -> None:
     await build_catalog([MUG, TEE])
     await request_sync(everything=True)  # as an import writes it
-    assert await reindex() == 2
+    told: list[tuple[int, int]] = []
+    assert await reindex(lambda done, total: told.append((done, total))) == 2
+    assert told == [(0, 2), (2, 2)]  # the CLI's progress bar
     assert await OutboxMessage.count().where(OutboxMessage.done_at.is_null()).run() == 0
 
 
