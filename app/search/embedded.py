@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from app.search.tantivy_index import (
     stored_texts,
     to_tantivy,
 )
+from app.search.vocabulary import Vocabulary, load_vocabulary
 
 RELOAD_SECONDS = 1.0  # how stale another process's commit may look
 WRITER_HEAP_BYTES = 64_000_000  # split between tantivy's indexing threads (at least 15 MB each)
@@ -75,8 +76,14 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, path: Path | None = None, locales: Sequence[str] = tuple(LOCALES)) -> None:
+    def __init__(
+        self,
+        path: Path | None = None,
+        locales: Sequence[str] = tuple(LOCALES),
+        vocabulary: Mapping[str, Vocabulary] | None = None,
+    ) -> None:
         self._locales = tuple(locales)
+        self._vocabulary = dict(vocabulary) if vocabulary is not None else load_vocabulary()
         self._schema = build_schema(self._locales)
         self._folder = path / f"v{SCHEMA_VERSION}" if path else None
         try:
@@ -120,14 +127,14 @@ class EmbeddedBackend:
         def rebuild(writer: tantivy.IndexWriter) -> None:
             writer.delete_all_documents()
             for done, document in enumerate(documents, 1):  # tantivy indexes while we analyse the next
-                writer.add_document(to_tantivy(document, self._locales))
+                writer.add_document(to_tantivy(document, self._locales, self._vocabulary))
                 if progress is not None and (done % 100 == 0 or done == len(documents)):
                     progress(done)
 
         self._write(rebuild)
 
     def upsert(self, documents: Sequence[SearchDocument]) -> None:
-        prepared = [(d.product_id, to_tantivy(d, self._locales)) for d in documents]
+        prepared = [(d.product_id, to_tantivy(d, self._locales, self._vocabulary)) for d in documents]
 
         def replace(writer: tantivy.IndexWriter) -> None:
             for product_id, doc in prepared:

@@ -35,12 +35,10 @@ from app.search.meili_mapping import (
     PRE_TAG,
     SORTS,
     Condition,
-    Vocabulary,
     clean_query,
     filter_conditions,
     index_document,
     index_settings,
-    load_vocabulary,
     locale_hints,
     page_bounds,
     to_facets,
@@ -48,6 +46,7 @@ from app.search.meili_mapping import (
     with_filter,
 )
 from app.search.model import Hit, IndexStatus, SearchDocument, SearchQuery, SearchResults, SearchUnavailable
+from app.search.vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 

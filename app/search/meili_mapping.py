@@ -6,14 +6,11 @@ the I/O). Reading the vocabulary file is its only side effect.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from app.core.settings import PROJECT_ROOT
 from app.i18n.locales import fallback_chain
 from app.search.model import (
     MAX_PER_PAGE,
@@ -26,8 +23,7 @@ from app.search.model import (
     SearchQuery,
     Sort,
 )
-
-VOCABULARY_FILE = PROJECT_ROOT / "data" / "search" / "synonyms.toml"
+from app.search.vocabulary import Vocabulary
 
 # Meilisearch's language codes (ISO 639-3; `cmn` is Mandarin) for each shop locale.
 LANGUAGES = {"en": "eng", "de": "deu", "fr": "fra", "es": "spa", "ja": "jpn", "zh-hans": "cmn", "ar": "ara"}
@@ -61,42 +57,6 @@ _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 NOTHING = "product_id NOT EXISTS"  # a filter no document passes (every document has its id)
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """One locale's stop words and synonym groups (data/search/synonyms.toml)."""
-
-    stop_words: tuple[str, ...] = ()
-    synonym_groups: tuple[tuple[str, ...], ...] = ()
-
-    def synonyms(self) -> dict[str, list[str]]:
-        """Meilisearch's one-way mapping, built so each member of a group finds the others."""
-        mapping: dict[str, list[str]] = {}
-        for group in self.synonym_groups:
-            for word in group:
-                known = mapping.setdefault(word, [])
-                known.extend(other for other in group if other != word and other not in known)
-        return mapping
-
-
-def load_vocabulary(path: Path = VOCABULARY_FILE) -> dict[str, Vocabulary]:
-    """Every locale's vocabulary; ValueError names the locale whose entry is malformed."""
-    with path.open("rb") as file:
-        raw = tomllib.load(file)
-    return {locale: _vocabulary(locale, entry) for locale, entry in raw.items()}
-
-
-def _vocabulary(locale: str, entry: Any) -> Vocabulary:
-    entry = entry if isinstance(entry, dict) else {}
-    stop_words, groups = entry.get("stop_words", []), entry.get("synonyms", [])
-    if not _strings(stop_words) or not isinstance(groups, list) or not all(map(_strings, groups)):
-        raise ValueError(f"{locale}: stop_words must be a list of strings, synonyms a list of lists")
-    return Vocabulary(tuple(stop_words), tuple(tuple(group) for group in groups))
-
-
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 # --- documents and settings ------------------------------------------------------------------

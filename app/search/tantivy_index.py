@@ -30,8 +30,9 @@ from tantivy import FieldType, Occur, Query
 from app.search.analysis import CJK_LOCALES, Analysed, analyse, analyse_name, cjk_grams, compound_parts
 from app.search.matching import QueryPlan, TermPlan, WordPlan
 from app.search.model import SearchDocument, SearchQuery
+from app.search.vocabulary import Vocabulary, synonym_expansions
 
-SCHEMA_VERSION = 1  # bump when fields or analysis change: the index folder is per version
+SCHEMA_VERSION = 2  # bump when fields or analysis change: the index folder is per version
 
 # Relevance weights. BM25 scores of exact terms are in the 1-20 range; typo and prefix matches
 # score a constant, so an exact word always ranks above a misspelt one (Meilisearch's "typo" rule).
@@ -86,8 +87,11 @@ def _joined(tokens: Iterable[str]) -> str:
     return " ".join(tokens)  # analysis never yields a token with a space inside
 
 
-def to_tantivy(document: SearchDocument, locales: Sequence[str]) -> tantivy.Document:
-    """Analyse a product's texts in every locale it has and lay them out as index fields."""
+def to_tantivy(
+    document: SearchDocument, locales: Sequence[str], vocabulary: Mapping[str, Vocabulary] | None = None
+) -> tantivy.Document:
+    """Analyse a product's texts in every locale it has and lay them out as index fields; the
+    synonyms of what they mention go with the categories and options (found, never highlighted)."""
     doc = tantivy.Document()
     doc.add_unsigned("product_id", document.product_id)
     for category_id in document.category_ids:
@@ -107,7 +111,9 @@ def to_tantivy(document: SearchDocument, locales: Sequence[str]) -> tantivy.Docu
         doc.add_text("locale", locale)
         stored[locale] = [text.name, text.description]
         name, head = analyse_name(text.name, locale)
-        keys = analyse("\n".join((*text.categories, *text.options)), locale)
+        spoken = vocabulary.get(locale) if vocabulary else None
+        synonyms = synonym_expansions((text.name, *text.categories, *text.options), spoken) if spoken else ()
+        keys = analyse("\n".join((*text.categories, *text.options, *synonyms)), locale)
         # Japanese descriptions are matched by their CJK grams only: Sudachi on the longest text
         # was a third of all indexing time, and the relevance set did not move without it.
         desc = analyse(text.description, locale) if locale != "ja" else Analysed((), ())

@@ -102,6 +102,24 @@ def test_the_issues_examples(catalogue: SearchBackend, locale: str, text: str, e
     assert expected in codes(find(catalogue, text, locale))[:3]
 
 
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("en", "jumper", "KN-008"),  # ~ sweater: Chenille Crew-Neck Sweater
+        ("fr", "chandail", "KN-008"),  # ~ pull: Pull col rond en chenille
+        ("es", "remera", "TS-001"),  # ~ camiseta
+        ("zh-hans", "开司米", "KN-002"),  # ~ 羊绒: 女士羊绒V领毛衣
+        ("ar", "سترة", "KN-008"),  # ~ كنزة
+    ],
+)
+def test_synonym_groups_of_the_vocabulary_find_products(
+    catalogue: SearchBackend, locale: str, text: str, expected: str
+) -> None:
+    # data/search/synonyms.toml; none of these words is in the product's own texts (each query
+    # finds nothing or misses the product without the vocabulary).
+    assert expected in codes(find(catalogue, text, locale, per_page=48))
+
+
 def test_cafe_highlights_cafe_with_its_accent(catalogue: SearchBackend) -> None:
     hit = find(catalogue, "cafe", "fr").hits[0]
     name = next(h for h in hit.highlights if h.field == "name")

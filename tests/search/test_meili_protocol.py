@@ -28,8 +28,6 @@ from app.search.meili_mapping import (
     NOTHING,
     POST_TAG,
     PRE_TAG,
-    Vocabulary,
-    load_vocabulary,
     quote_filter_value,
 )
 from app.search.model import (
@@ -42,6 +40,7 @@ from app.search.model import (
     SearchUnavailable,
     Sort,
 )
+from app.search.vocabulary import Vocabulary, load_vocabulary
 from tests.search.meili_server import KEY, FakeMeili, error_body, parse_literal, split_filter
 
 LOCALES = ("en", "de", "fr", "es", "ja", "zh-hans", "ar")
