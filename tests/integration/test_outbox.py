@@ -117,12 +117,18 @@ async def order_status(number: str) -> tuple[str, list[str]]:
     return order["status"], [p["status"] for p in payments]
 
 
-async def test_a_payment_left_unanswered_is_charged_once_by_the_outbox_and_its_email_says_paid(
-    monkeypatch,
-) -> None:
-    charges: list[str] = []
+@pytest.fixture
+def charges(monkeypatch) -> list[str]:
+    """The payment references the test provider is asked to charge."""
+    asked: list[str] = []
     real_charge = TestProvider.charge
-    monkeypatch.setattr(TestProvider, "charge", lambda *a: charges.append(a[1]) or real_charge(*a))
+    monkeypatch.setattr(TestProvider, "charge", lambda *a: asked.append(a[1]) or real_charge(*a))
+    return asked
+
+
+async def test_a_payment_left_unanswered_is_charged_once_by_the_outbox_and_its_email_says_paid(
+    charges: list[str],
+) -> None:
     number = await placed_with_card(TestProvider.SUCCEEDS)
     kinds = [r["kind"] for r in await OutboxMessage.select().order_by(OutboxMessage.id).run()]
     assert kinds == [PAYMENT_CAPTURE, ORDER_CONFIRMATION]  # payment first: the email tells the outcome
@@ -137,11 +143,8 @@ async def test_a_payment_left_unanswered_is_charged_once_by_the_outbox_and_its_e
 
 
 async def test_the_usual_checkout_charges_once_and_its_follow_up_then_finds_nothing_to_do(
-    monkeypatch,
+    charges: list[str],
 ) -> None:
-    charges: list[str] = []
-    real_charge = TestProvider.charge
-    monkeypatch.setattr(TestProvider, "charge", lambda *a: charges.append(a[1]) or real_charge(*a))
     await build_catalog([product("MG-001", "Mug", category="mugs")], stock=3)
     request = checkout_request(TestProvider(), test_card())
     placed = await place_order(await cart_with("MG-001"), request, await load_catalog(), get_settings())
