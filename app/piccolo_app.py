@@ -19,6 +19,7 @@ from app.markets.tables import PriceOverride
 from app.orders.tables import Order, OrderCharge, OrderEvent, OrderLine
 from app.outbox.tables import OutboxMessage
 from app.payments.tables import Payment, PaymentEvent, Refund
+from app.staff.tables import StaffAccount, StaffAuditLog, StaffResetToken
 
 TABLES = [
     Category,
@@ -42,6 +43,9 @@ TABLES = [
     FxEvent,
     OutboxMessage,
     PriceOverride,
+    StaffAccount,
+    StaffResetToken,
+    StaffAuditLog,
 ]
 
 APP_CONFIG = AppConfig(

@@ -2,7 +2,7 @@
 
 Thin commands over the services: each parses its arguments, calls a service and prints. One
 module per group (`setup`: init, migrate, serve; `worker`; `orders`, `fx`, `prices`, `i18n`, `quote`,
-`search`); a new command goes into its group's module, a new group into its own module registered
+`search`, `staff`); a new command goes into its group's module, a new group into its own module registered
 below.
 """
 
@@ -18,6 +18,7 @@ from app.cli.prices import prices
 from app.cli.quote import quote
 from app.cli.search import search
 from app.cli.setup import init, migrate, serve
+from app.cli.staff import staff
 from app.cli.worker import worker
 
 __all__ = ["console", "main", "run"]
@@ -28,5 +29,5 @@ def main() -> None:
     """Run and operate the storefront."""
 
 
-for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote, search):
+for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote, search, staff):
     main.add_command(command)

@@ -7,11 +7,13 @@ from app.notifications.orders import deliver_order_confirmation
 from app.outbox.rules import ORDER_CONFIRMATION, PAYMENT_CAPTURE, SEARCH_SYNC
 from app.outbox.services import Handler, deliver_due
 from app.search.services import sync_index
+from app.staff.services import PASSWORD_RESET, deliver_password_reset
 
 HANDLERS: dict[str, Handler] = {
     PAYMENT_CAPTURE: resume_payment,
     ORDER_CONFIRMATION: deliver_order_confirmation,
     SEARCH_SYNC: sync_index,
+    PASSWORD_RESET: deliver_password_reset,
 }
 
 

@@ -40,6 +40,8 @@ from app.server.errors import handle_exception
 from app.server.hosts import AllowedHostsMiddleware
 from app.server.routes import ROUTES, static_routers
 from app.server.security import FastCookieCSRFMiddleware, add_security_headers
+from app.staff.auth import admin_stores
+from app.staff.controllers import admin_router
 from app.web.deps import APP_DEPENDENCIES, PAGE_DEPENDENCIES
 from app.web.state import create_shop_state
 
@@ -154,7 +156,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             checkout_api.router,
             quotes_api.router,
             search_api.router,
+            admin_router(settings),
         ],
+        stores=admin_stores(settings),
         state=State({"settings": settings}),
         dependencies=APP_DEPENDENCIES,
         before_send=[add_security_headers],

@@ -1,0 +1,1 @@
+"""The back office's staff: accounts, roles, sessions, password resets and the audit log."""
