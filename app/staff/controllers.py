@@ -205,7 +205,7 @@ def role_of(value: str) -> Role | None:
 
 async def form_locales(request: Request[Any, Any, Any]) -> frozenset[str]:
     form = await request.form()
-    return parse_locales([v for v in form.getall("locales") if isinstance(v, str)], LOCALES)
+    return parse_locales([v for v in form.getall("locales", []) if isinstance(v, str)], LOCALES)
 
 
 @post("/staff", name="admin-staff-create", guards=[requires(Permission.MANAGE_STAFF)])
