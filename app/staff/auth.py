@@ -196,6 +196,7 @@ async def provide_staff(request: Request[Any, Any, Any]) -> StaffMember:
 
 MENU: list[tuple[str, str, Permission]] = [
     ("/admin/", N_("Overview"), Permission.ACCESS_ADMIN),
+    ("/admin/orders", N_("Orders"), Permission.VIEW_ORDERS),
     ("/admin/staff", N_("Staff"), Permission.MANAGE_STAFF),
     ("/admin/audit", N_("Audit log"), Permission.VIEW_AUDIT_LOG),
 ]

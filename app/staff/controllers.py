@@ -20,6 +20,7 @@ from app.i18n.markers import N_
 from app.notifications.outbox import deliver_pending
 from app.staff import auth
 from app.staff.auth import provide_staff, render_admin, requires
+from app.staff.order_controllers import ORDER_HANDLERS
 from app.staff.rules import Permission, Role, email_is_valid, normalise_email, parse_locales, password_problem
 from app.staff.services import (
     Actor,
@@ -371,6 +372,7 @@ def admin_router(settings: Settings) -> Router:
             staff_active,
             audit_list,
             audit_csv,
+            *ORDER_HANDLERS,
         ],
         middleware=[auth.session_config(settings).middleware],
         dependencies={"staff": Provide(provide_staff)},

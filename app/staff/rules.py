@@ -22,6 +22,7 @@ class Permission(StrEnum):
     TRANSLATE = "translate"  # catalogue texts; translators only in their assigned locales
     VIEW_ORDERS = "view_orders"
     VIEW_CUSTOMERS = "view_customers"
+    SEE_CONTACT_DETAILS = "see_contact_details"  # customers' emails and phones unmasked, without a reveal
     REVEAL_PERSONAL_DATA = "reveal_personal_data"  # the unmasked phone/email on a detail page (audited)
     FULFIL_ORDERS = "fulfil_orders"  # ship, deliver
     MARK_PAID = "mark_paid"  # record a bank transfer as received
@@ -67,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REVEAL_PERSONAL_DATA,  # a parcel needs the full address and phone
             Permission.FULFIL_ORDERS,
             Permission.MARK_PAID,
+            Permission.CANCEL_ORDERS,  # an unpaid order only: its goods go back on sale
             Permission.MANAGE_STOCK,
         }
     ),
