@@ -100,7 +100,9 @@ def _filtered(query: Any, where: OrderFilter) -> Any:
     term = where.q.strip().replace("%", "")
     if term:
         pattern = f"%{term}%"
-        query = query.where(Order.number.ilike(pattern.upper()) | Order.email.ilike(pattern.lower()))
+        # Numbers are stored upper case and emails lower case: LIKE (case-sensitive on PostgreSQL,
+        # and SQLite has no ILIKE) finds either whatever case was typed.
+        query = query.where(Order.number.like(pattern.upper()) | Order.email.like(pattern.lower()))
     return query
 
 
