@@ -23,6 +23,7 @@ from app.orders.services import ConcurrentUpdate, OrderNotFound, OrderView, load
 from app.payments.providers import provider_registry
 from app.staff.auth import admin_locale, render_admin, requires
 from app.staff.orders import (
+    REFUND_KEY_PREFIX,
     OrderActionRefused,
     OrderFilter,
     filter_choices,
@@ -300,7 +301,7 @@ async def order_refund(
         amount = Decimal(text)
     except InvalidOperation:
         amount = Decimal(0)
-    if not key.startswith("admin-") or len(key) < 20:
+    if not key.startswith(REFUND_KEY_PREFIX) or len(key) < 20:
         # Only forms this screen generated carry a key; without one a double submit could pay twice.
         values["key"] = ""
         return await order_screen(request, staff, number, status=400, error=FORM_EXPIRED, values=values)

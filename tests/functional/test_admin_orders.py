@@ -266,6 +266,21 @@ async def test_cancel_restocks_and_is_audited(client) -> None:
     assert again.status_code == 409 and await stock() == 5
 
 
+async def test_fulfilment_cancels_an_unpaid_order_but_not_a_paid_one(client) -> None:
+    unpaid, paid = await place(), await place(card=True)
+    await as_role(client, Role.FULFILMENT)
+    assert (
+        await submit(client, f"/admin/orders/{unpaid}", f"/admin/orders/{unpaid}/cancel")
+    ).status_code == 303
+    assert (await load_order(unpaid)).status is Status.CANCELLED
+    page = await client.get(f"/admin/orders/{paid}")
+    assert f"/admin/orders/{paid}/cancel" not in page.text  # paid money goes back by a refund
+    refused = await client.post(
+        f"/admin/orders/{paid}/cancel", data={"_csrf_token": csrf_token(client)}, follow_redirects=False
+    )
+    assert refused.status_code == 409 and (await load_order(paid)).status is Status.PAID
+
+
 async def test_a_double_submitted_refund_refunds_once(client) -> None:
     number = await place(card=True)
     await as_role(client, Role.OWNER)
