@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from litestar import Request, Response
@@ -23,7 +24,7 @@ from app.core.settings import Settings
 from app.i18n.locales import LOCALES, ShopLocale, get_locale, negotiate_locale
 from app.i18n.markers import N_
 from app.staff.rules import ROLE_LABELS, Permission, Role, can
-from app.staff.services import StaffMember, session_staff
+from app.staff.services import Actor, StaffMember, session_staff
 from app.web.limits import Limit, client_address, count_attempt
 from app.web.pages import csrf_input
 from app.web.state import request_shop
@@ -278,3 +279,16 @@ EXCEPTION_HANDLERS: dict[type[Exception], Callable[[Request[Any, Any, Any], Exce
     LoginRequired: login_required_handler,
     StaffForbidden: forbidden_handler,
 }
+
+
+def actor_of(request: Request[Any, Any, Any], member: StaffMember) -> Actor:
+    """Who does an admin action, from where (for the audit log)."""
+    return Actor(member.id, member.email, client_address(request))
+
+
+def parse_date(value: str | None) -> date | None:
+    """A filter's date from a query string; anything else is no filter."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

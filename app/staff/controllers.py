@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
@@ -19,7 +18,7 @@ from app.i18n.locales import LOCALES
 from app.i18n.markers import N_
 from app.notifications.outbox import deliver_pending
 from app.staff import auth
-from app.staff.auth import provide_staff, render_admin, requires
+from app.staff.auth import actor_of, parse_date, provide_staff, render_admin, requires
 from app.staff.order_controllers import ORDER_HANDLERS
 from app.staff.rules import Permission, Role, email_is_valid, normalise_email, parse_locales, password_problem
 from app.staff.services import (
@@ -49,10 +48,6 @@ BAD_LOGIN = N_("The email or password is not correct, or the account is disabled
 RESET_SENT = N_("If an account exists for this address, we have sent it a link to set a new password.")
 RESET_INVALID = N_("This link is not valid any more. Ask for a new one.")
 PASSWORDS_DIFFER = N_("The two passwords are not the same.")
-
-
-def actor_of(request: Request[Any, Any, Any], member: StaffMember) -> Actor:
-    return Actor(member.id, member.email, client_address(request))
 
 
 def too_many(
@@ -265,13 +260,6 @@ async def staff_active(
 
 
 # --- the audit log -------------------------------------------------------------------------------
-
-
-def parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def audit_filter(request: Request[Any, Any, Any]) -> AuditFilter:

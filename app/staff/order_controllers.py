@@ -3,7 +3,6 @@ price breakdown, FX, payments, refunds and history, and the actions each role ma
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +20,7 @@ from app.i18n.translations import get_translations
 from app.orders.rules import STATUS_LABELS, IllegalTransition, Status, allowed_transitions
 from app.orders.services import ConcurrentUpdate, OrderNotFound, OrderView, load_order
 from app.payments.providers import provider_registry
-from app.staff.auth import admin_locale, render_admin, requires
+from app.staff.auth import actor_of, admin_locale, parse_date, render_admin, requires
 from app.staff.orders import (
     REFUND_KEY_PREFIX,
     OrderActionRefused,
@@ -36,9 +35,8 @@ from app.staff.orders import (
     refund,
 )
 from app.staff.rules import Permission, can, mask_email, mask_phone
-from app.staff.services import Actor, StaffMember
+from app.staff.services import StaffMember
 from app.web.forms import read_form
-from app.web.limits import client_address
 
 # What a finished action says on the page it redirects to (?done=...).
 DONE = {
@@ -57,17 +55,6 @@ BAD_AMOUNT = N_("Enter an amount greater than zero, like 12.50.")
 BAD_STEP = N_("%(currency)s amounts are refunded in steps of %(step)s.")
 NEED_TRACKING = N_("Enter the carrier and the tracking number.")
 FORM_EXPIRED = N_("This form is not valid any more. Look at the order again and refund from there.")
-
-
-def actor_of(request: Request[Any, Any, Any], member: StaffMember) -> Actor:
-    return Actor(member.id, member.email, client_address(request))
-
-
-def parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def order_filter(request: Request[Any, Any, Any]) -> OrderFilter:
