@@ -198,6 +198,7 @@ async def provide_staff(request: Request[Any, Any, Any]) -> StaffMember:
 MENU: list[tuple[str, str, Permission]] = [
     ("/admin/", N_("Overview"), Permission.ACCESS_ADMIN),
     ("/admin/orders", N_("Orders"), Permission.VIEW_ORDERS),
+    ("/admin/products", N_("Products"), Permission.MANAGE_CATALOG),
     ("/admin/staff", N_("Staff"), Permission.MANAGE_STAFF),
     ("/admin/audit", N_("Audit log"), Permission.VIEW_AUDIT_LOG),
 ]

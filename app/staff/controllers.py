@@ -20,6 +20,7 @@ from app.notifications.outbox import deliver_pending
 from app.staff import auth
 from app.staff.auth import actor_of, parse_date, provide_staff, render_admin, requires
 from app.staff.order_controllers import ORDER_HANDLERS
+from app.staff.product_controllers import PRODUCT_HANDLERS
 from app.staff.rules import Permission, Role, email_is_valid, normalise_email, parse_locales, password_problem
 from app.staff.services import (
     Actor,
@@ -361,6 +362,7 @@ def admin_router(settings: Settings) -> Router:
             audit_list,
             audit_csv,
             *ORDER_HANDLERS,
+            *PRODUCT_HANDLERS,
         ],
         middleware=[auth.session_config(settings).middleware],
         dependencies={"staff": Provide(provide_staff)},
