@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.core import get_global
@@ -116,3 +117,18 @@ def allocate(total_minor: int, weights: Sequence[int]) -> list[int]:
     for i in order[:leftover]:
         parts[i] += 1
     return [sign * p for p in parts]
+
+
+TYPED_AMOUNT = re.compile(r"[0-9]{1,12}(?:[.,][0-9]{1,6})?")
+
+
+def parse_typed_amount(text: str) -> Decimal | None:
+    """An amount a person typed ("12.50", "12,50"), or None: digits with one optional decimal
+    separator only, so no exponents, NaN, infinities, signs or floats get in."""
+    text = text.strip()
+    if not TYPED_AMOUNT.fullmatch(text):
+        return None
+    try:
+        return Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None

@@ -3,7 +3,7 @@ price breakdown, FX, payments, refunds and history, and the actions each role ma
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from app.checkout.address import format_address_lines
-from app.core.money import charge_unit, is_chargeable
+from app.core.money import charge_unit, is_chargeable, parse_typed_amount
 from app.i18n.formatting import country_name
 from app.i18n.markers import N_
 from app.i18n.translations import get_translations
@@ -282,17 +282,14 @@ async def order_refund(
     form = await read_form(request)
     key = form.get("key", "").strip()[:100]
     note = form.get("note", "").strip()[:500]
-    text = form.get("amount", "").strip().replace(",", ".")[:30]
+    text = form.get("amount", "").strip()[:30]
     values = {"amount": text, "note": note, "key": key}
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        amount = Decimal(0)
+    amount = parse_typed_amount(text) or Decimal(0)
     if not key.startswith(REFUND_KEY_PREFIX) or len(key) < 20:
         # Only forms this screen generated carry a key; without one a double submit could pay twice.
         values["key"] = ""
         return await order_screen(request, staff, number, status=400, error=FORM_EXPIRED, values=values)
-    if not amount.is_finite() or amount <= 0:
+    if amount <= 0:
         return await order_screen(request, staff, number, status=400, error=BAD_AMOUNT, values=values)
     try:
         order = await load_order(number)

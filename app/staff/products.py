@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -19,7 +18,7 @@ from moneyed import Money
 
 from app.catalog.services import bump_revision
 from app.catalog.tables import CategoryTranslation, Product, ProductTranslation, Variant
-from app.core.money import from_minor, minor_unit, precision
+from app.core.money import from_minor, minor_unit, parse_typed_amount, precision
 from app.core.transactions import write_transaction
 from app.i18n.markers import N_
 from app.search.services import request_sync
@@ -27,7 +26,6 @@ from app.staff.services import Actor, record_audit
 
 PRODUCTS_PAGE_SIZE = 50
 HS_CODE = re.compile(r"^[0-9]{6,10}$")
-AMOUNT = re.compile(r"^[0-9]{1,12}(?:[.,][0-9]{1,6})?$")
 MAX_WEIGHT_GRAMS = 1_000_000
 MAX_STOCK = 1_000_000_000
 MAX_PRICE_MINOR = 10**15
@@ -267,14 +265,8 @@ def country_is_valid(code: str) -> bool:
 def parse_price(text: str, currency: str) -> int | str:
     """Minor units of a typed price, or why it is refused (a gettext msgid). No floats, no
     exponents, no NaN: digits with one optional decimal separator only."""
-    text = text.strip()
-    if not AMOUNT.match(text):
-        return BAD_PRICE
-    try:
-        amount = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return BAD_PRICE
-    if amount <= 0:
+    amount = parse_typed_amount(text)
+    if amount is None or amount <= 0:
         return BAD_PRICE
     if amount != amount.quantize(minor_unit(currency)):
         return BAD_PRICE_STEP

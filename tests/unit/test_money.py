@@ -16,6 +16,7 @@ from app.core.money import (
     from_minor,
     is_chargeable,
     money,
+    parse_typed_amount,
     precision,
     quantize,
     quantize_charge,
@@ -132,3 +133,24 @@ def test_charged_amounts_are_whole_units_and_sums_of_them_stay_so(amount: Decima
     assert quantize_charge(once, currency) == once and is_chargeable(once, currency)
     assert abs(once - amount) <= charge_unit(currency) / 2
     assert is_chargeable(once * 3 + once, currency)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12.50", Decimal("12.50")), ("12,5", Decimal("12.5")), (" 7 ", Decimal("7")), ("0", Decimal("0"))],
+)
+def test_a_typed_amount_is_read_as_written(text: str, expected: Decimal) -> None:
+    assert parse_typed_amount(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["1e3", "NaN", "Infinity", "-5", "+5", "1.2.3", "", "１２", "0x10", "12.", ".5"]
+)
+def test_anything_but_digits_and_one_separator_is_refused(text: str) -> None:
+    assert parse_typed_amount(text) is None
+
+
+@given(st.text(max_size=30))
+def test_a_typed_amount_is_none_or_a_finite_non_negative_decimal(text: str) -> None:
+    amount = parse_typed_amount(text)
+    assert amount is None or (amount.is_finite() and amount >= 0)
