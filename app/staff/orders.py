@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as day_time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +28,7 @@ from app.payments.services import (
     refund_order,
 )
 from app.payments.tables import Payment, Refund
-from app.staff.services import Actor, record_audit
+from app.staff.services import Actor, record_audit, within_days
 
 ORDERS_PAGE_SIZE = 50
 REFUND_KEY_PREFIX = "admin-"
@@ -92,11 +91,7 @@ def _filtered(query: Any, where: OrderFilter) -> Any:
         query = query.where(Order.shipping_country == where.country.upper())
     if where.provider:
         query = query.where(Order.payment_provider == where.provider)
-    if where.since is not None:
-        query = query.where(Order.created_at >= datetime.combine(where.since, day_time.min, UTC))
-    if where.until is not None:
-        end = datetime.combine(where.until + timedelta(days=1), day_time.min, UTC)
-        query = query.where(Order.created_at < end)
+    query = within_days(query, Order.created_at, where.since, where.until)
     term = where.q.strip().replace("%", "")
     if term:
         pattern = f"%{term}%"

@@ -193,11 +193,15 @@ def _audit_query(query: Any, where: AuditFilter) -> Any:
         query = query.where(StaffAuditLog.staff_id == where.staff_id)
     if where.action:
         query = query.where(StaffAuditLog.action == where.action)
-    if where.since is not None:
-        query = query.where(StaffAuditLog.at >= datetime.combine(where.since, day_time.min, UTC))
-    if where.until is not None:
-        end = datetime.combine(where.until + timedelta(days=1), day_time.min, UTC)
-        query = query.where(StaffAuditLog.at < end)
+    return within_days(query, StaffAuditLog.at, where.since, where.until)
+
+
+def within_days(query: Any, column: Any, since: date | None, until: date | None) -> Any:
+    """Rows whose timestamp falls on `since` .. `until` (whole UTC days, either bound optional)."""
+    if since is not None:
+        query = query.where(column >= datetime.combine(since, day_time.min, UTC))
+    if until is not None:
+        query = query.where(column < datetime.combine(until + timedelta(days=1), day_time.min, UTC))
     return query
 
 
