@@ -11,6 +11,7 @@ from app.catalog.tables import (
     Product,
     ProductImage,
     ProductTranslation,
+    SlugHistory,
     Variant,
 )
 from app.core.settings import PROJECT_ROOT
@@ -26,6 +27,7 @@ TABLES = [
     CategoryTranslation,
     Product,
     ProductTranslation,
+    SlugHistory,
     ProductImage,
     Variant,
     OptionLabel,

@@ -57,7 +57,7 @@ async def cart_page(
 async def cart_add(page: NamedDependency[PageRequest], slug: FromPath[str]) -> Response[Any]:
     """Add to cart from a product page: the product is the page's, options and quantity come from its form."""
     form = await read_form(page.request)
-    product_id = page.catalog.product_slugs.get(page.locale.code, {}).get(slug)
+    product_id, _ = page.catalog.product_at(page.locale.code, slug)  # the page's own address, or a former one
     if product_id is None:
         raise NotFoundException()
     product = page.catalog.products[product_id]

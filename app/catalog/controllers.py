@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
@@ -12,19 +11,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from app.catalog.pages import chosen_options, product_parts
-from app.catalog.rules import SORTS, Catalog, parse_page, parse_sort, sort_products
+from app.catalog.rules import SORTS, Catalog, parse_page, parse_sort, sort_products, summary
+from app.core.richtext import html_to_text
 from app.web import urls
 from app.web.pages import PageMeta, PageParts, PageRequest, cached_page
 
 FEATURED_COUNT = 12
-
-
-def _slug_in_other_locale(index: Mapping[str, Mapping[str, int]], slug: str) -> int | None:
-    """An id whose slug in some other locale matches (a shared or switched link)."""
-    for slugs in index.values():
-        if slug in slugs:
-            return slugs[slug]
-    return None
 
 
 @get("/{locale:str}/", name="home", include_in_schema=False)
@@ -55,12 +47,10 @@ async def category_page(
     sort: FromQuery[str | None] = None,
 ) -> Response[Any]:
     locale, catalog, settings = page.locale.code, page.catalog, page.shop.settings
-    category_id = catalog.category_slugs.get(locale, {}).get(slug)
+    category_id, target = catalog.category_at(locale, slug)
     if category_id is None:
-        other = _slug_in_other_locale(catalog.category_slugs, slug)
-        if other is None:
-            raise NotFoundException()
-        target = catalog.categories[other].text(locale).slug
+        raise NotFoundException()
+    if target != slug:
         return Redirect(urls.category_url(locale, target), status_code=301)
     category = catalog.categories[category_id]
     chosen_sort = parse_sort(sort)
@@ -77,7 +67,7 @@ async def category_page(
         ordered = sort_products(products, chosen_sort, locale, price_of=lambda p: pricer.from_price(p).amount)
         text = category.text(locale)
         _ = page.gettext()
-        title = text.name
+        title = text.seo_title or text.name
         if current.number > 1:
             title = _("%(name)s – page %(page)s") % {"name": text.name, "page": current.number}
 
@@ -85,7 +75,9 @@ async def category_page(
             return urls.category_url(code, category.text(code).slug, page=current.number)
 
         meta = PageMeta(
-            title=f"{title} | {settings.shop_name}", description=text.description, alternate=alternate
+            title=f"{title} | {settings.shop_name}",
+            description=text.seo_description or summary(html_to_text(text.description)),
+            alternate=alternate,
         )
         context = {
             "category": category,
@@ -106,12 +98,11 @@ async def product_page(
     request: Request[Any, Any, Any], page: NamedDependency[PageRequest], slug: FromPath[str]
 ) -> Response[Any]:
     locale, catalog = page.locale.code, page.catalog
-    product_id = catalog.product_slugs.get(locale, {}).get(slug)
+    product_id, target = catalog.product_at(locale, slug)
     if product_id is None:
-        other = _slug_in_other_locale(catalog.product_slugs, slug)
-        if other is None:
-            raise NotFoundException()
-        return Redirect(urls.product_url(locale, catalog.products[other].text(locale).slug), status_code=301)
+        raise NotFoundException()
+    if target != slug:
+        return Redirect(urls.product_url(locale, target), status_code=301)
     product = catalog.products[product_id]
     chosen = chosen_options(product, request.query_params)
     shop_name = page.shop.settings.shop_name

@@ -9,13 +9,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from itertools import product as cartesian
 from pathlib import Path
 from typing import Any
 
 from app.catalog.images import write_placeholder_image
-from app.catalog.rules import format_duty_rates, format_restrictions, slugify, unique_slug
+from app.catalog.rules import (  # variant_combinations and sku_for: shared with the back office
+    format_duty_rates,
+    format_restrictions,
+    sku_for,
+    slugify,
+    unique_slug,
+    variant_combinations,
+)
 from app.catalog.services import bump_revision
+from app.catalog.sources import option_source_columns, source_columns
 from app.catalog.tables import (
     Category,
     CategoryTranslation,
@@ -26,6 +33,7 @@ from app.catalog.tables import (
     Variant,
 )
 from app.core.money import money, to_minor
+from app.core.settings import get_settings
 from app.search.services import request_sync
 from app.tax.model import PRODUCT_TAX_CLASSES
 
@@ -105,16 +113,6 @@ def duty_rates_column(code: str, rates: object) -> str:
     return column
 
 
-def variant_combinations(options: Mapping[str, list[str]]) -> list[dict[str, str]]:
-    """Every combination of option values, in the declared order ([{}] when no options)."""
-    axes = list(options)
-    return [dict(zip(axes, values, strict=True)) for values in cartesian(*(options[a] for a in axes))]
-
-
-def sku_for(code: str, combination: Mapping[str, str]) -> str:
-    return "-".join([code, *(value.upper() for value in combination.values())])
-
-
 def demo_stock(sku: str) -> int:
     """Deterministic, realistic demo stock: mostly plenty, some low, a few sold out."""
     rng = random.Random(sku)
@@ -148,6 +146,10 @@ async def import_categories(categories: list[dict[str, Any]]) -> int:
                     name=name,
                     slug=unique_slug(slugify(name), taken.setdefault(locale, set())),
                     description=data.get("description", {}).get(locale, ""),
+                    # Imported beside their source: recorded as made from it (not stale).
+                    **source_columns(
+                        data["name"], data.get("description", {}), get_settings().default_locale
+                    ),
                 )
                 for locale, name in data["name"].items()
             )
@@ -157,15 +159,29 @@ async def import_categories(categories: list[dict[str, Any]]) -> int:
 
 
 async def import_option_labels(options: Mapping[str, Any]) -> None:
-    """Insert axis and value labels that do not exist yet."""
+    """Insert axis and value labels that do not exist yet, each recorded as made from the
+    base-locale label imported beside it (not stale)."""
     existing = {(r["axis"], r["value"], r["locale"]) for r in await OptionLabel.select().run()}
+    base = get_settings().default_locale
     rows = [
-        OptionLabel(axis=axis, value="", locale=locale, label=label)
+        OptionLabel(
+            axis=axis,
+            value="",
+            locale=locale,
+            label=label,
+            **option_source_columns(axis, "", labels.get(base, "")),
+        )
         for axis, labels in options.get("axes", {}).items()
         for locale, label in labels.items()
         if (axis, "", locale) not in existing
     ] + [
-        OptionLabel(axis=axis, value=value, locale=locale, label=label)
+        OptionLabel(
+            axis=axis,
+            value=value,
+            locale=locale,
+            label=label,
+            **option_source_columns(axis, value, labels.get(base, "")),
+        )
         for axis, values in options.get("values", {}).items()
         for value, labels in values.items()
         for locale, label in labels.items()
@@ -249,6 +265,7 @@ async def import_products(
                     name=name,
                     slug=unique_slug(slugify(name), taken.setdefault(locale, set())),
                     description=data["description"].get(locale, ""),
+                    **source_columns(data["name"], data["description"], get_settings().default_locale),
                 )
                 for locale, name in data["name"].items()
             )

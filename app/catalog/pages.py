@@ -8,6 +8,7 @@ from litestar import Response
 
 from app.catalog.rules import Catalog, ProductView, find_variant, summary
 from app.catalog.services import variant_stock
+from app.core.richtext import html_to_text
 from app.web import urls
 from app.web.pages import PageMeta, PageParts, PageRequest, render_page
 
@@ -62,11 +63,25 @@ def product_parts(
         return urls.product_url(code, product.text(code).slug)
 
     meta = PageMeta(
-        title=f"{text.name} | {shop_name}",
-        description=summary(text.description),
+        title=f"{text.seo_title or text.name} | {shop_name}",
+        description=text.seo_description or summary(html_to_text(text.description)),
         alternate=alternate,
     )
     return "product.html", context, meta
+
+
+async def fresh_product_parts(
+    page: PageRequest,
+    product: ProductView,
+    chosen: dict[str, str],
+    errors: dict[str, Any] | None = None,
+    quantity: str = "1",
+) -> PageParts:
+    """The product page's parts with stock read fresh, for a page that is not cached."""
+    stock = await variant_stock([v.id for v in product.variants])
+    return product_parts(
+        page.catalog, page.locale.code, product, chosen, stock, page.shop.settings.shop_name, errors, quantity
+    )
 
 
 async def render_product(
@@ -79,8 +94,18 @@ async def render_product(
     status_code: int,
 ) -> Response[bytes]:
     """The product page again after a refused add-to-cart: fresh stock, the shopper's input, messages."""
-    stock = await variant_stock([v.id for v in product.variants])
-    template, context, meta = product_parts(
-        page.catalog, page.locale.code, product, chosen, stock, page.shop.settings.shop_name, errors, quantity
-    )
+    template, context, meta = await fresh_product_parts(page, product, chosen, errors, quantity)
     return await render_page(page, template, context, meta, status_code=status_code)
+
+
+async def render_preview(page: PageRequest, product: ProductView) -> Response[bytes]:
+    """The product page as the shop would render it, for a back-office preview of texts not saved
+    (`product` carries them): under a banner, never cached or indexed, and without the locale
+    cookie a shop page sets (previewing a language is not choosing it)."""
+    template, context, meta = await fresh_product_parts(page, product, {})
+    context["preview"] = True
+    meta.noindex = True
+    meta.headers["Cache-Control"] = "no-store"
+    response = await render_page(page, template, context, meta)
+    response.headers.pop("set-cookie", None)
+    return response

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
+from itertools import product as cartesian
 
-from app.i18n.locales import fallback_chain
+from app.i18n.locales import LOCALES, fallback_chain
 
 SORTS = ("featured", "price-asc", "price-desc", "name", "newest")
 DEFAULT_SORT = "featured"
@@ -25,6 +26,8 @@ class Text:
     name: str
     slug: str
     description: str
+    seo_title: str = ""  # the page title; "" = the name
+    seo_description: str = ""  # the meta description; "" = the start of the description
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class CategoryView:
 
     def text(self, locale: str) -> Text:
         return pick_text(self.texts, locale)
+
+    def shown_text(self, locale: str) -> ShownText:
+        return shown_text(self.texts, locale)
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class VariantView:
 class ImageView:
     path: str
     colour: str
+    alt: str = ""  # base-locale alt text of an uploaded image
+    thumb_small: str = ""  # square WebP thumbnails of an uploaded image ("" for SVG placeholders)
+    thumb_large: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,9 @@ class ProductView:
 
     def text(self, locale: str) -> Text:
         return pick_text(self.texts, locale)
+
+    def shown_text(self, locale: str) -> ShownText:
+        return shown_text(self.texts, locale)
 
     @property
     def min_price_minor(self) -> int:
@@ -124,6 +136,20 @@ class Catalog:
     products_by_code: Mapping[str, int] = field(default_factory=dict)
     # (variant id, market code) -> (price in minor units, currency): the merchant's price lists
     price_overrides: Mapping[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
+    # locale -> former slug -> id (the slug history): old addresses answer 301 to the current one
+    old_product_slugs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    old_category_slugs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def product_at(self, locale: str, slug: str) -> tuple[int | None, str]:
+        """The product a /p/ address in `locale` stands for, and its current slug there (a
+        different slug: answer with a 301 to it). Unknown: (None, "")."""
+        found = _slug_target(self.product_slugs, self.old_product_slugs, locale, slug, self.products)
+        return (found, self.products[found].text(locale).slug) if found is not None else (None, "")
+
+    def category_at(self, locale: str, slug: str) -> tuple[int | None, str]:
+        """As `product_at`, for a /c/ address."""
+        found = _slug_target(self.category_slugs, self.old_category_slugs, locale, slug, self.categories)
+        return (found, self.categories[found].text(locale).slug) if found is not None else (None, "")
 
     @property
     def top_categories(self) -> list[CategoryView]:
@@ -151,11 +177,45 @@ class Catalog:
 
 
 def pick_text(texts: Mapping[str, Text], locale: str) -> Text:
-    """The text in the locale, else along its fallback chain, else any."""
+    """The text in the locale, else along its fallback chain, else any (as shown_text, without
+    saying which: this one runs for every product a listing sorts)."""
     for loc in fallback_chain(locale):
         if loc in texts:
             return texts[loc]
     return next(iter(texts.values()))
+
+
+@dataclass(frozen=True)
+class ShownText:
+    """A text as a page in `page_locale` shows it, and the locale it came from: a fallback one
+    when the page's locale has no translation (the page must then say so in a lang attribute)."""
+
+    text: Text
+    locale: str
+    page_locale: str
+
+    @property
+    def lang_attributes(self) -> dict[str, str]:
+        """What the element carrying the text needs: none in the page's own locale; else lang (the
+        fallback's BCP 47 tag), and dir where its script runs the other way (English on an Arabic page)."""
+        if self.locale == self.page_locale:
+            return {}
+        source, page = LOCALES.get(self.locale), LOCALES.get(self.page_locale)
+        if source is None:
+            return {"lang": self.locale}
+        attributes = {"lang": source.hreflang}
+        if page is None or page.direction != source.direction:
+            attributes["dir"] = source.direction
+        return attributes
+
+
+def shown_text(texts: Mapping[str, Text], locale: str) -> ShownText:
+    """The text in the locale, else along its fallback chain, else any, with the locale it is in."""
+    for loc in fallback_chain(locale):
+        if loc in texts:
+            return ShownText(texts[loc], loc, locale)
+    loc, text = next(iter(texts.items()))
+    return ShownText(text, loc, locale)
 
 
 def parse_restrictions(raw: str) -> frozenset[str]:
@@ -269,3 +329,135 @@ def find_variant(product: ProductView, chosen: Mapping[str, str]) -> VariantView
         if all(chosen.get(axis) == value for axis, value in variant.options):
             return variant
     return None
+
+
+# --- option axes, variants and SKUs (the demo importer and the back office share these) ---------
+
+# Axis names and values are lowercase slugs ("size", "sky-blue"): OptionLabel rows translate them.
+OPTION_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_OPTION_NAME = 32  # OptionLabel.axis and .value are Varchar(32)
+PRODUCT_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+MAX_PRODUCT_CODE = 32  # Product.code is a Varchar(32)
+MAX_SKU = 64  # Variant.sku is a Varchar(64)
+MAX_VARIANTS = 100  # per product: more combinations than this is a typing mistake, not a range
+
+
+def variant_combinations(options: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    """Every combination of option values, in the declared order ([{}] when no options)."""
+    axes = list(options)
+    return [dict(zip(axes, values, strict=True)) for values in cartesian(*(options[a] for a in axes))]
+
+
+def sku_for(code: str, combination: Mapping[str, str]) -> str:
+    """A variant's SKU: the product code and each option value, upper case (TS-001-M-RED)."""
+    return "-".join([code, *(value.upper() for value in combination.values())])
+
+
+def product_code_is_valid(code: str) -> bool:
+    """Upper-case letters and digits in dash-separated groups (TS-001), at most 32 characters."""
+    return 2 <= len(code) <= MAX_PRODUCT_CODE and PRODUCT_CODE.fullmatch(code) is not None
+
+
+def sku_is_valid(sku: str) -> bool:
+    return len(sku) <= MAX_SKU and PRODUCT_CODE.fullmatch(sku) is not None
+
+
+def option_name(text: str) -> str:
+    """A typed axis or value as stored: "Sky Blue" -> "sky-blue" (may still be invalid)."""
+    text = unicodedata.normalize("NFKC", text).strip().casefold()
+    return re.sub(r"[\s_]+", "-", text)
+
+
+@dataclass(frozen=True)
+class OptionProblem:
+    """Why typed option axes are refused; `name` is the axis or value concerned."""
+
+    kind: str  # "format", "name", "duplicate_axis", "duplicate_value", "no_values", "too_many"
+    name: str = ""
+
+
+def parse_option_values(text: str) -> list[str] | OptionProblem:
+    """ "S, M, L" -> ["s", "m", "l"]; empty text -> []."""
+    values: list[str] = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        value = option_name(part)
+        if len(value) > MAX_OPTION_NAME or not OPTION_NAME.fullmatch(value):
+            return OptionProblem("name", part.strip())
+        if value in values:
+            return OptionProblem("duplicate_value", value)
+        values.append(value)
+    return values
+
+
+def parse_option_axes(text: str) -> dict[str, list[str]] | OptionProblem:
+    """One axis per line (or separated by ";"): "size: S, M, L" -> {"size": ["s", "m", "l"]}."""
+    axes: dict[str, list[str]] = {}
+    for line in re.split(r"[\n;]", text):
+        if not line.strip():
+            continue
+        name, colon, rest = line.partition(":")
+        if not colon:
+            return OptionProblem("format", line.strip())
+        axis = option_name(name)
+        if len(axis) > MAX_OPTION_NAME or not OPTION_NAME.fullmatch(axis):
+            return OptionProblem("name", name.strip())
+        if axis in axes:
+            return OptionProblem("duplicate_axis", axis)
+        values = parse_option_values(rest)
+        if isinstance(values, OptionProblem):
+            return values
+        if not values:
+            return OptionProblem("no_values", axis)
+        axes[axis] = values
+    total = math.prod(len(values) for values in axes.values())
+    return OptionProblem("too_many", str(total)) if total > MAX_VARIANTS else axes
+
+
+def missing_combinations(
+    axes: Mapping[str, Sequence[str]], existing: Iterable[Mapping[str, str]]
+) -> list[dict[str, str]]:
+    """The combinations of `axes` that no existing variant has yet, in the declared order."""
+    have = {tuple(sorted(options.items())) for options in existing}
+    return [c for c in variant_combinations(axes) if tuple(sorted(c.items())) not in have]
+
+
+def duplicate_skus(skus: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """SKUs that repeat among `skus` or are in `taken` already (values like "a-b" + "c" and "a" +
+    "b-c" give the same SKU), in the order they come."""
+    seen = set(taken)
+    clashes: list[str] = []
+    for sku in skus:
+        if sku in seen and sku not in clashes:
+            clashes.append(sku)
+        seen.add(sku)
+    return clashes
+
+
+def _slug_in_other_locale(index: Mapping[str, Mapping[str, int]], slug: str) -> int | None:
+    """An id whose slug in some other locale matches (a shared or switched link)."""
+    for slugs in index.values():
+        if slug in slugs:
+            return slugs[slug]
+    return None
+
+
+def _slug_target(
+    current: Mapping[str, Mapping[str, int]],
+    former: Mapping[str, Mapping[str, int]],
+    locale: str,
+    slug: str,
+    known: Mapping[int, object],
+) -> int | None:
+    """The id a slug stands for in `locale`: a current slug there, else a former slug there
+    (renamed), else a slug of another locale, current or former (an untranslated product's fallback
+    text's slug is its address there). Only ids still in the catalogue count."""
+    here = current.get(locale, {}).get(slug)
+    if here is not None:
+        return here
+    for found in (former.get(locale, {}).get(slug), _slug_in_other_locale(current, slug)):
+        if found in known:
+            return found
+    found = _slug_in_other_locale(former, slug)
+    return found if found in known else None

@@ -28,6 +28,7 @@ from app.catalog.tables import (
     Product,
     ProductImage,
     ProductTranslation,
+    SlugHistory,
     Variant,
 )
 from app.core.background import refresh_in_background
@@ -67,7 +68,7 @@ async def load_catalog() -> Catalog:
 
     texts_by_category: dict[int, dict[str, Text]] = defaultdict(dict)
     for row in category_texts:
-        texts_by_category[row["category"]][row["locale"]] = Text(row["name"], row["slug"], row["description"])
+        texts_by_category[row["category"]][row["locale"]] = _text(row)
     children: dict[int | None, list[int]] = defaultdict(list)
     for row in category_rows:
         children[row["parent"]].append(row["id"])
@@ -86,22 +87,13 @@ async def load_catalog() -> Catalog:
 
     texts_by_product: dict[int, dict[str, Text]] = defaultdict(dict)
     for row in product_texts:
-        texts_by_product[row["product"]][row["locale"]] = Text(row["name"], row["slug"], row["description"])
+        texts_by_product[row["product"]][row["locale"]] = _text(row)
     variants_by_product: dict[int, list[VariantView]] = defaultdict(list)
     for row in variant_rows:
-        variants_by_product[row["product"]].append(
-            VariantView(
-                id=row["id"],
-                sku=row["sku"],
-                options=_options(row["options"]),
-                price_minor=row["price_minor"],
-                currency=row["currency"],
-                position=row["position"],
-            )
-        )
+        variants_by_product[row["product"]].append(_variant(row))
     images_by_product: dict[int, list[ImageView]] = defaultdict(list)
     for row in image_rows:
-        images_by_product[row["product"]].append(ImageView(path=row["path"], colour=row["colour"]))
+        images_by_product[row["product"]].append(_image(row))
 
     products: dict[int, ProductView] = {}
     for row in product_rows:
@@ -112,27 +104,97 @@ async def load_catalog() -> Catalog:
             or row["category"] not in categories
         ):
             continue  # incomplete products are not sellable
-        products[pid] = ProductView(
-            id=pid,
-            code=row["code"],
-            category_id=row["category"],
-            position=row["position"],
-            created_at=row["created_at"],
-            texts=texts_by_product[pid],
-            variants=tuple(variants_by_product[pid]),
-            images=tuple(images_by_product.get(pid, [])),
-            hs_code=row["hs_code"],
-            origin_country=row["origin_country"],
-            customs_description=row["customs_description"],
-            weight_grams=row["weight_grams"],
-            dimensions_mm=(row["length_mm"], row["width_mm"], row["height_mm"]),
-            tax_class=row["tax_class"],
-            restrictions=parse_restrictions(row["restrictions"]),
-            duty_rates=parse_duty_rates(row["duty_rates"]),
+        products[pid] = _product_view(
+            row, texts_by_product[pid], variants_by_product[pid], images_by_product.get(pid, [])
         )
     catalog = build_catalog(revision, categories, products, label_rows)
     overrides = {(r["variant"], r["market"]): (r["price_minor"], r["currency"]) for r in override_rows}
-    return replace(catalog, price_overrides=overrides)
+    old_slugs: dict[str, dict[str, dict[str, int]]] = {"product": {}, "category": {}}
+    for r in await SlugHistory.select().run():
+        old_slugs[r["kind"]].setdefault(r["locale"], {})[r["slug"]] = r["product"] or r["category"]
+    return replace(
+        catalog,
+        price_overrides=overrides,
+        old_product_slugs=old_slugs["product"],
+        old_category_slugs=old_slugs["category"],
+    )
+
+
+def _text(row: dict[str, Any]) -> Text:
+    return Text(row["name"], row["slug"], row["description"], row["seo_title"], row["seo_description"])
+
+
+def _variant(row: dict[str, Any]) -> VariantView:
+    return VariantView(
+        id=row["id"],
+        sku=row["sku"],
+        options=_options(row["options"]),
+        price_minor=row["price_minor"],
+        currency=row["currency"],
+        position=row["position"],
+    )
+
+
+def _image(row: dict[str, Any]) -> ImageView:
+    return ImageView(
+        path=row["path"],
+        colour=row["colour"],
+        alt=row["alt"],
+        thumb_small=row["thumb_small"],
+        thumb_large=row["thumb_large"],
+    )
+
+
+def _product_view(
+    row: dict[str, Any], texts: dict[str, Text], variants: list[VariantView], images: list[ImageView]
+) -> ProductView:
+    return ProductView(
+        id=row["id"],
+        code=row["code"],
+        category_id=row["category"],
+        position=row["position"],
+        created_at=row["created_at"],
+        texts=texts,
+        variants=tuple(variants),
+        images=tuple(images),
+        hs_code=row["hs_code"],
+        origin_country=row["origin_country"],
+        customs_description=row["customs_description"],
+        weight_grams=row["weight_grams"],
+        dimensions_mm=(row["length_mm"], row["width_mm"], row["height_mm"]),
+        tax_class=row["tax_class"],
+        restrictions=parse_restrictions(row["restrictions"]),
+        duty_rates=parse_duty_rates(row["duty_rates"]),
+    )
+
+
+async def load_product(code: str) -> ProductView | None:
+    """One product as the shop would show it, published or not (the back office's preview of an
+    unpublished one); None when there is no such product or it has no texts or variants."""
+    row = await Product.select().where(Product.code == code).first().run()
+    if row is None:
+        return None
+    pid = row["id"]
+    texts = {
+        r["locale"]: _text(r)
+        for r in await ProductTranslation.select().where(ProductTranslation.product == pid).run()
+    }
+    variants = [
+        _variant(r)
+        for r in await Variant.select()
+        .where(Variant.product == pid)
+        .order_by(Variant.position)
+        .order_by(Variant.id)
+        .run()
+    ]
+    images = [
+        _image(r)
+        for r in await ProductImage.select()
+        .where(ProductImage.product == pid)
+        .order_by(ProductImage.position)
+        .run()
+    ]
+    return _product_view(row, texts, variants, images) if texts and variants else None
 
 
 def build_catalog(

@@ -38,7 +38,15 @@ class CategoryTranslation(Table):
     locale = Varchar(length=16)
     name = Varchar(length=200)
     slug = Varchar(length=200)
-    description = Text(default="")
+    description = Text(default="")  # sanitised HTML (app.core.richtext.sanitise_html)
+    # The translation workflow (app/staff/translation_editor.py), as for ProductTranslation below.
+    seo_title = Varchar(length=200, default="")
+    seo_description = Varchar(length=400, default="")
+    source_hash = Varchar(length=64, default="")
+    source_text = Text(default="")
+    status = Varchar(length=16, default="imported")
+    updated_by = Varchar(length=254, default="")
+    updated_at = Timestamptz(null=True, default=None)
 
 
 class Product(Table):
@@ -74,7 +82,17 @@ class ProductTranslation(Table):
     locale = Varchar(length=16)
     name = Varchar(length=300)
     slug = Varchar(length=300)
-    description = Text(default="")
+    description = Text(default="")  # sanitised HTML (app.core.richtext.sanitise_html)
+    seo_title = Varchar(length=200, default="")  # "" = the shop uses the name
+    seo_description = Varchar(length=400, default="")  # "" = the shop uses the description
+    # The translation workflow (app/staff/translation_editor.py): the fingerprint and JSON copy of the
+    # base-locale texts this row was made from. A row whose source_hash differs from the hash of
+    # today's source is stale, whoever changed the source; "" = made from a source never recorded.
+    source_hash = Varchar(length=64, default="")
+    source_text = Text(default="")
+    status = Varchar(length=16, default="imported")  # draft, imported (machine or import), reviewed
+    updated_by = Varchar(length=254, default="")  # the staff email of the last back-office change
+    updated_at = Timestamptz(null=True, default=None)  # None: never changed in the back office
 
 
 class ProductImage(Table):
@@ -85,6 +103,13 @@ class ProductImage(Table):
     path = Varchar(length=300)
     colour = Varchar(length=32, default="")
     position = Integer(default=0)
+    # Uploaded images (back office): alt text in the base locale, the original's pixel size and
+    # square WebP thumbnails (320 and 800 px) next to it; "" / 0 for the demo's SVG placeholders.
+    alt = Varchar(length=200, default="")
+    width = Integer(default=0)
+    height = Integer(default=0)
+    thumb_small = Varchar(length=300, default="")
+    thumb_large = Varchar(length=300, default="")
 
 
 class Variant(Table):
@@ -98,6 +123,8 @@ class Variant(Table):
     currency = Varchar(length=3)
     stock = Integer(default=0)
     position = Integer(default=0)
+    # At or below this stock the variant is on the back office's low-stock list (0: only sold out).
+    low_stock_threshold = Integer(default=5)
 
 
 class OptionLabel(Table):
@@ -108,6 +135,26 @@ class OptionLabel(Table):
     value = Varchar(length=32, default="")
     locale = Varchar(length=16)
     label = Varchar(length=100)
+    # The translation workflow (app/staff/translation_editor.py), as for ProductTranslation: the
+    # fingerprint and JSON copy of the base-locale label (else the axis or value name) it was made from.
+    source_hash = Varchar(length=64, default="")
+    source_text = Text(default="")
+    status = Varchar(length=16, default="imported")  # draft, imported, reviewed
+    updated_by = Varchar(length=254, default="")
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class SlugHistory(Table):
+    """A product's or category's former slug in one locale: the shop answers it with a 301 to the
+    current one, so links and search results made before a rename keep working."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=10)  # "product" or "category"
+    product = ForeignKey(Product, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    category = ForeignKey(Category, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    locale = Varchar(length=16)
+    slug = Varchar(length=300)
+    retired_at = Timestamptz(default=TimestamptzNow())
 
 
 class CatalogRevision(Table):

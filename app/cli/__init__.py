@@ -19,6 +19,7 @@ from app.cli.quote import quote
 from app.cli.search import search
 from app.cli.setup import init, migrate, serve
 from app.cli.staff import staff
+from app.cli.translations import translations
 from app.cli.worker import worker
 
 __all__ = ["console", "main", "run"]
@@ -29,5 +30,5 @@ def main() -> None:
     """Run and operate the storefront."""
 
 
-for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote, search, staff):
+for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote, search, staff, translations):
     main.add_command(command)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
@@ -20,3 +22,8 @@ def write_transaction() -> Any:
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+# What a unique index refusing a row raises on each engine (SQLite's also covers other constraint
+# failures, which validated input never reaches): a concurrent writer took the key first.
+DUPLICATE_KEY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError, UniqueViolationError)

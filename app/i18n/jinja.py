@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 
+from app.core.richtext import html_to_text, rich
 from app.core.settings import PROJECT_ROOT
 from app.i18n import formatting
 from app.i18n.explain import explain
@@ -79,5 +80,7 @@ def create_environment(auto_reload: bool = False) -> Environment:
         percent=_locale_filter(formatting.format_percent_rate),
         error_text=_error_text,
         explain=_explain,
+        rich=rich,
+        plain=html_to_text,
     )
     return env

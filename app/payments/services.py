@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -133,6 +134,10 @@ class RefundFailed(PaymentError):
         self.result = result
 
 
+# Called inside a refund's own transactions with its stage and row (see `refund`).
+RefundHook = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class _Claim:
     """A refund row as step (a) left it, with what the provider call needs."""
@@ -188,7 +193,13 @@ async def _refund_result(refund: dict[str, Any], replayed: bool) -> RefundResult
 
 
 async def _claim_refund(
-    order_number: str, amount_minor: int, provider: PaymentProvider, actor: str, key: str, note: str
+    order_number: str,
+    amount_minor: int,
+    provider: PaymentProvider,
+    actor: str,
+    key: str,
+    note: str,
+    on_record: RefundHook | None = None,
 ) -> _Claim:
     """Step (a): under the order's lock, find this key's refund or reserve a new pending one.
 
@@ -250,6 +261,8 @@ async def _claim_refund(
         )
         row = await Refund.select().where(Refund.id == refund_id).first().run()
         assert row is not None
+        if on_record is not None:
+            await on_record("requested", row)
         return _Claim(row, payment["reference"], replayed=False)
 
 
@@ -290,7 +303,9 @@ async def refund_charges(order: dict[str, Any], new_refunded_minor: int) -> tupl
     return tax, duty
 
 
-async def _record_outcome(refund_id: int, result: ProviderResult, actor: str) -> dict[str, Any]:
+async def _record_outcome(
+    refund_id: int, result: ProviderResult, actor: str, on_record: RefundHook | None = None
+) -> dict[str, Any]:
     """Step (c): under the order's lock, record the provider's answer once.
 
     A success counts in the order's refunded amounts (the settlement share at the stored rate,
@@ -349,6 +364,8 @@ async def _record_outcome(refund_id: int, result: ProviderResult, actor: str) ->
         )
         recorded = await Refund.select().where(Refund.id == refund_id).first().run()
         assert recorded is not None
+        if on_record is not None:
+            await on_record(recorded["status"], recorded)
         return recorded
 
 
@@ -359,6 +376,7 @@ async def refund(
     actor: str,
     idempotency_key: str | None = None,
     note: str = "",
+    on_record: RefundHook | None = None,
 ) -> RefundResult:
     """Refund part or all of what was paid, in the order's currency, through its provider.
 
@@ -368,13 +386,17 @@ async def refund(
     `idempotency_key` again returns the recorded refund without asking the provider (or, if the
     refund is still pending because (b) or (c) was interrupted, asks again and completes it).
     A refund the provider refused is recorded as failed and raises RefundFailed.
+
+    `on_record(stage, refund_row)` runs inside the transactions of (a) ("requested", a new claim
+    only) and (c) (the recorded status), so a caller's own record of the refund, such as the back
+    office's audit row, commits or rolls back with the refund's.
     """
     if amount_minor <= 0:
         raise PaymentError("refund amount must be positive")
     key = idempotency_key if idempotency_key is not None else new_refund_key()
     if not key or len(key) > REFUND_KEY_MAX:
         raise PaymentError(f"the refund key must be 1 to {REFUND_KEY_MAX} characters")
-    claim = await _claim_refund(order_number, amount_minor, provider, actor, key, note)
+    claim = await _claim_refund(order_number, amount_minor, provider, actor, key, note, on_record)
     refund = claim.refund
     if refund["status"] == Outcome.PENDING.value:
         if refund["provider"] != provider.code:
@@ -391,7 +413,7 @@ async def refund(
                     refund["payment"], answer.event_id, "refund_pending", refund["amount_minor"]
                 )
             return await _refund_result(refund, replayed=claim.replayed)
-        refund = await _record_outcome(refund["id"], answer, actor)
+        refund = await _record_outcome(refund["id"], answer, actor, on_record)
     result = await _refund_result(refund, replayed=claim.replayed)
     if result.outcome is Outcome.FAILED:
         raise RefundFailed(f"the provider refused the refund: {refund['error']}", result)
@@ -440,7 +462,13 @@ async def mark_transfer_paid(number: str, reference: str, actor: str) -> Applied
 
 
 async def refund_order(
-    number: str, amount: Decimal, actor: str, *, idempotency_key: str | None = None, note: str = ""
+    number: str,
+    amount: Decimal,
+    actor: str,
+    *,
+    idempotency_key: str | None = None,
+    note: str = "",
+    on_record: RefundHook | None = None,
 ) -> RefundResult:
     """Refund `amount` of the order's own currency (e.g. 12.50) through the provider it was paid
     with; see `refund` for the idempotency key and the outcomes."""
@@ -461,4 +489,6 @@ async def refund_order(
     if provider is None:
         raise PaymentError(f"unknown payment provider {order['payment_provider']!r}")
     minor = to_minor(money(amount, order["currency"]))
-    return await refund(number, minor, provider, actor, idempotency_key=idempotency_key, note=note)
+    return await refund(
+        number, minor, provider, actor, idempotency_key=idempotency_key, note=note, on_record=on_record
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from app.catalog.rules import Catalog, ProductView
+from app.core.richtext import html_to_text
 from app.i18n.locales import LOCALES
 from app.search.model import LocalizedText, SearchDocument
 
@@ -29,7 +30,7 @@ def search_document(
     texts = {
         locale: LocalizedText(
             name=product.text(locale).name,
-            description=product.text(locale).description,
+            description=html_to_text(product.text(locale).description),
             categories=tuple(c.text(locale).name for c in chain),
             options=tuple(
                 dict.fromkeys(

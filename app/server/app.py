@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -36,11 +36,12 @@ from app.notifications.outbox import deliver_pending
 from app.orders import controllers as order_pages
 from app.search import controllers as search_pages
 from app.search.services import ensure_index
+from app.server.chores import CHORES_SECONDS, run_chores
 from app.server.errors import handle_exception
 from app.server.hosts import AllowedHostsMiddleware
 from app.server.routes import ROUTES, static_routers
 from app.server.security import FastCookieCSRFMiddleware, add_security_headers
-from app.staff.auth import admin_stores
+from app.staff.auth import ADMIN_STORES, admin_stores
 from app.staff.controllers import admin_router
 from app.web.deps import APP_DEPENDENCIES, PAGE_DEPENDENCIES
 from app.web.state import create_shop_state
@@ -99,14 +100,23 @@ async def fx_refresher(_: Litestar) -> AsyncIterator[None]:
         yield
 
 
-async def deliver_until(stop: asyncio.Event, seconds: float) -> None:
-    """Delivery passes every `seconds` until `stop` is set; a pass is never cut off halfway (a
-    cancelled pass could leave a sent email unmarked, to be sent again)."""
+async def deliver_until(stop: asyncio.Event, seconds: float, chores: Callable[[], Awaitable[object]]) -> None:
+    """Delivery passes every `seconds` until `stop` is set, and `chores` hourly from the start; a
+    pass is never cut off halfway (a cancelled pass could leave a sent email unmarked, to be sent
+    again)."""
+    loop = asyncio.get_running_loop()
+    chores_due = loop.time()
     while not stop.is_set():
         try:
             await deliver_pending()
         except Exception:  # never let the loop die; the next pass tries again
             log.exception("outbox delivery pass failed")
+        if loop.time() >= chores_due:
+            chores_due = loop.time() + CHORES_SECONDS
+            try:
+                await chores()
+            except Exception:
+                log.exception("housekeeping pass failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
 
@@ -122,7 +132,9 @@ async def outbox_worker(app: Litestar) -> AsyncIterator[None]:
         return
     await ensure_index()  # queued before the first pass, which then builds it
     stop = asyncio.Event()
-    task = asyncio.create_task(deliver_until(stop, seconds))
+    settings = app.state.settings
+    stores = {name: app.stores.get(name) for name in ADMIN_STORES}
+    task = asyncio.create_task(deliver_until(stop, seconds, lambda: run_chores(settings, stores)))
     try:
         yield
     finally:

@@ -3,6 +3,7 @@ guard and page rendering in the staff member's language."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -14,6 +15,7 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.enums import MediaType
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.response import Redirect
 from litestar.stores.base import Store
@@ -41,12 +43,18 @@ STAFF = "staff_member"  # scope state: the account the guard loaded for this req
 
 # Someone who mistypes tries a few times; a script guessing passwords tries thousands.
 LOGIN_PER_ACCOUNT = Limit("admin-login-account", 5, 15 * 60)
-LOGIN_PER_CLIENT = Limit("admin-login-client", 20, 15 * 60)
-RESET_PER_CLIENT = Limit("admin-reset-client", 5, 15 * 60)
+# Per client address: Litestar's rate-limit middleware, on the same store, counts the POSTs of
+# the forms that guess at something (login, password reset) together.
+RESETS_PER_ACCOUNT = Limit("admin-reset-account", 3, 60 * 60)  # keeps one inbox from being flooded
+GUESSING_FORMS = frozenset({"/admin/login", "/admin/reset"})
+GUESSES_PER_CLIENT_PER_HOUR = 40
 TOO_MANY_LOGINS = N_("Too many attempts. Please wait %(minutes)s minutes, then try again.")
 
 
 # --- stores and sessions -------------------------------------------------------------------------
+
+
+ADMIN_STORES = (SESSION_STORE, LIMITS_STORE)
 
 
 def admin_stores(settings: Settings) -> dict[str, Store]:
@@ -124,20 +132,35 @@ def limits_store_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Store:
 
 
 async def login_wait(request: Request[Any, Any, Any], email: str) -> int | None:
-    """Count a login attempt per client and per account; the seconds to wait when over a limit."""
-    store = limits_store_of(request)
-    waits = [
-        await count_attempt(store, LOGIN_PER_CLIENT, client_address(request)),
-        await count_attempt(store, LOGIN_PER_ACCOUNT, email or "-"),
-    ]
-    over = [wait for wait in waits if wait is not None]
-    if over:
-        log.warning("admin logins refused for %s s: over the limit", max(over))  # no email, no IP
-    return max(over) if over else None
+    """Count a login attempt for the account typed; the seconds to wait when over the limit.
+    (The account is in the form's body, which the rate-limit middleware never reads.)"""
+    wait = await count_attempt(limits_store_of(request), LOGIN_PER_ACCOUNT, email or "-")
+    if wait is not None:
+        log.warning("admin logins refused for %s s: over the limit", wait)  # no email, no IP
+    return wait
 
 
-async def reset_wait(request: Request[Any, Any, Any]) -> int | None:
-    return await count_attempt(limits_store_of(request), RESET_PER_CLIENT, client_address(request))
+async def reset_allowed(request: Request[Any, Any, Any], email: str) -> bool:
+    """Whether another reset email may go to this account now (the page answers the same)."""
+    return await count_attempt(limits_store_of(request), RESETS_PER_ACCOUNT, email) is None
+
+
+def is_guess(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path.rstrip("/") in GUESSING_FORMS
+
+
+def hashed_client(request: Request[Any, Any, Any]) -> str:
+    """The client's address, hashed: the store never holds an IP address in clear."""
+    return hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+
+
+def client_limit() -> RateLimitConfig:
+    return RateLimitConfig(
+        rate_limit=("hour", GUESSES_PER_CLIENT_PER_HOUR),
+        store=LIMITS_STORE,
+        identifier_for_request=hashed_client,
+        check_throttle_handler=is_guess,
+    )
 
 
 # --- who is asking, and may they ------------------------------------------------------------------
@@ -197,8 +220,14 @@ async def provide_staff(request: Request[Any, Any, Any]) -> StaffMember:
 
 MENU: list[tuple[str, str, Permission]] = [
     ("/admin/", N_("Overview"), Permission.ACCESS_ADMIN),
+    ("/admin/dashboard", N_("Dashboard"), Permission.VIEW_DASHBOARD),
     ("/admin/orders", N_("Orders"), Permission.VIEW_ORDERS),
+    ("/admin/customers", N_("Customers"), Permission.VIEW_CUSTOMERS),
     ("/admin/products", N_("Products"), Permission.MANAGE_CATALOG),
+    ("/admin/categories", N_("Categories"), Permission.MANAGE_CATALOG),
+    ("/admin/translations", N_("Translations"), Permission.TRANSLATE),
+    ("/admin/stock", N_("Low stock"), Permission.MANAGE_STOCK),
+    ("/admin/catalogue/import", N_("Import / export"), Permission.MANAGE_STOCK),
     ("/admin/staff", N_("Staff"), Permission.MANAGE_STAFF),
     ("/admin/audit", N_("Audit log"), Permission.VIEW_AUDIT_LOG),
 ]

@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
@@ -17,8 +18,12 @@ from app.core.settings import Settings
 from app.i18n.locales import LOCALES
 from app.i18n.markers import N_
 from app.notifications.outbox import deliver_pending
-from app.staff import auth
+from app.staff import auth, category_controllers, image_controllers
 from app.staff.auth import actor_of, parse_date, provide_staff, render_admin, requires
+from app.staff.csv_controllers import CSV_HANDLERS
+from app.staff.csv_export import csv_cell
+from app.staff.customer_controllers import CUSTOMER_HANDLERS
+from app.staff.dashboard_controllers import DASHBOARD_HANDLERS
 from app.staff.order_controllers import ORDER_HANDLERS
 from app.staff.product_controllers import PRODUCT_HANDLERS
 from app.staff.rules import Permission, Role, email_is_valid, normalise_email, parse_locales, password_problem
@@ -41,6 +46,9 @@ from app.staff.services import (
     set_ui_locale,
     valid_reset_token,
 )
+from app.staff.translation_controllers import TRANSLATION_HANDLERS
+from app.staff.translation_exchange_controllers import EXCHANGE_HANDLERS
+from app.staff.ui_string_controllers import UI_STRING_HANDLERS
 from app.web.forms import read_form
 from app.web.limits import client_address
 from app.web.pages import base_url
@@ -59,6 +67,15 @@ def too_many(
     return render_admin(
         request, template, context, member=None, status=429, headers={"Retry-After": str(max(wait, 1))}
     )
+
+
+def too_many_guesses(request: Request[Any, Any, Any], exc: TooManyRequestsException) -> Response[Any]:
+    """The rate-limit middleware refused a login or reset POST from this client: the form again,
+    with the wait in the staff member's language."""
+    wait = int((exc.headers or {}).get("RateLimit-Reset", "3600"))
+    if request.url.path.rstrip("/").endswith("/reset"):
+        return too_many(request, "admin/reset_request.html", {"sent": False}, wait)
+    return too_many(request, "admin/login.html", {"next": "/admin/", "email": ""}, wait)
 
 
 # --- login and logout ----------------------------------------------------------------------------
@@ -110,10 +127,7 @@ async def reset_page(request: Request[Any, Any, Any]) -> Response[Any]:
 async def reset_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await read_form(request)
     email = normalise_email(form.get("email", ""))[:254]
-    wait = await auth.reset_wait(request)
-    if wait is not None:
-        return too_many(request, "admin/reset_request.html", {"sent": False}, wait)
-    if email_is_valid(email):
+    if email_is_valid(email) and await auth.reset_allowed(request, email):
         actor = Actor(None, "password-reset", client_address(request))
         await request_password_reset(email, actor, base_url(request))
     # The same answer whether or not the account exists; the email goes out after the response.
@@ -306,12 +320,6 @@ async def audit_list(request: Request[Any, Any, Any], staff: NamedDependency[Sta
     )
 
 
-def csv_cell(value: Any) -> str:
-    """A cell a spreadsheet shows as text (a leading =, +, -, @ would make it a formula)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @get("/audit.csv", name="admin-audit-csv", guards=[requires(Permission.VIEW_AUDIT_LOG)])
 async def audit_csv(request: Request[Any, Any, Any], staff: NamedDependency[StaffMember]) -> Response[Any]:
     buffer = io.StringIO()
@@ -362,10 +370,18 @@ def admin_router(settings: Settings) -> Router:
             audit_list,
             audit_csv,
             *ORDER_HANDLERS,
+            *DASHBOARD_HANDLERS,
+            *CUSTOMER_HANDLERS,
             *PRODUCT_HANDLERS,
+            *TRANSLATION_HANDLERS,
+            *UI_STRING_HANDLERS,
+            *EXCHANGE_HANDLERS,
+            *CSV_HANDLERS,
+            *category_controllers.CATEGORY_HANDLERS,
+            *image_controllers.IMAGE_HANDLERS,
         ],
-        middleware=[auth.session_config(settings).middleware],
+        middleware=[auth.session_config(settings).middleware, auth.client_limit().middleware],
         dependencies={"staff": Provide(provide_staff)},
-        exception_handlers=auth.EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={**auth.EXCEPTION_HANDLERS, TooManyRequestsException: too_many_guesses},  # type: ignore[dict-item]
         include_in_schema=False,
     )

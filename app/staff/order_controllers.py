@@ -31,10 +31,11 @@ from app.staff.orders import (
     new_refund_form_key,
     order_page,
     payment_attempts,
-    record_reveal,
+    record_order_reveal,
     refund,
 )
-from app.staff.rules import Permission, can, mask_email, mask_phone
+from app.staff.reveal import ContactAccess, contact_access
+from app.staff.rules import Permission, StaffIdentity, can, mask_email
 from app.staff.services import StaffMember
 from app.web.forms import read_form
 
@@ -57,7 +58,7 @@ NEED_TRACKING = N_("Enter the carrier and the tracking number.")
 FORM_EXPIRED = N_("This form is not valid any more. Look at the order again and refund from there.")
 
 
-def order_filter(request: Request[Any, Any, Any]) -> OrderFilter:
+def order_filter(request: Request[Any, Any, Any], identity: StaffIdentity) -> OrderFilter:
     params = request.query_params
     status = params.get("status", "")
     return OrderFilter(
@@ -68,6 +69,7 @@ def order_filter(request: Request[Any, Any, Any]) -> OrderFilter:
         since=parse_date(params.get("since")),
         until=parse_date(params.get("until")),
         q=params.get("q", "").strip()[:100],
+        exact_email=not can(identity, Permission.SEE_CONTACT_DETAILS),
     )
 
 
@@ -78,7 +80,7 @@ def page_number(request: Request[Any, Any, Any]) -> int:
 
 @get("/orders", name="admin-orders", guards=[requires(Permission.VIEW_ORDERS)])
 async def orders_list(request: Request[Any, Any, Any], staff: NamedDependency[StaffMember]) -> Response[Any]:
-    where = order_filter(request)
+    where = order_filter(request, staff.identity)
     page = page_number(request)
     rows, more = await order_page(where, page)
     locale = admin_locale(request, staff).code
@@ -125,7 +127,7 @@ async def order_screen(
         return render_admin(request, "admin/order_missing.html", {}, member=staff, status=404)
     identity = staff.identity
     locale = admin_locale(request, staff).code
-    full = revealed or can(identity, Permission.SEE_CONTACT_DETAILS)
+    access = contact_access(identity, revealed)  # the same masking and reveal as the customer page
     phone = order.shipping_address.get("phone", "")
     allowed = allowed_transitions(order.status, order.fulfilment)
     done = DONE.get(request.query_params.get("done", ""))
@@ -136,10 +138,10 @@ async def order_screen(
             "order": order,
             "status_label": STATUS_LABELS[order.status],
             "status_labels": STATUS_LABELS,
-            "email": order.email if full else mask_email(order.email),
-            "phone": phone if full else mask_phone(phone),
-            "revealed": full,
-            "address_lines": address_lines(order, locale),
+            "email": access.email(order.email),
+            "phone": access.phone(phone),
+            "revealed": access.full,
+            "address_lines": address_lines(order, access, identity, locale),
             "payments": await payment_attempts(order.id),
             "provider_label": provider_labels().get(order.payment_provider, order.payment_provider),
             "refundable": order.total - order.refunded,
@@ -149,7 +151,7 @@ async def order_screen(
             "error": error,
             "error_params": error_params or {},
             "can": {
-                "reveal": not full and can(identity, Permission.REVEAL_PERSONAL_DATA),
+                "reveal": access.can_reveal,
                 "mark_paid": can(identity, Permission.MARK_PAID)
                 and order.status is Status.PENDING_PAYMENT
                 and order.payment_provider == "manual",
@@ -166,9 +168,13 @@ async def order_screen(
     )
 
 
-def address_lines(order: OrderView, locale: str) -> list[str]:
-    lines = format_address_lines(order.shipping_address)
-    return [*lines, country_name(order.shipping_country, locale)]
+def address_lines(order: OrderView, access: ContactAccess, identity: StaffIdentity, locale: str) -> list[str]:
+    """The shipping address: whole for who packs the parcel (or may see contact details, or just
+    revealed them), else masked like the customer page's."""
+    address = order.shipping_address
+    if not (access.full or can(identity, Permission.FULFIL_ORDERS)):
+        address = access.address(address)
+    return [*format_address_lines(address), country_name(order.shipping_country, locale)]
 
 
 def order_url(number: str, done: str = "") -> str:
@@ -192,7 +198,7 @@ async def order_reveal(
     request: Request[Any, Any, Any], staff: NamedDependency[StaffMember], number: FromPath[str]
 ) -> Response[Any]:
     try:
-        await record_reveal(actor_of(request, staff), number)
+        await record_order_reveal(actor_of(request, staff), number)
     except OrderNotFound:
         return await order_screen(request, staff, number)  # the 404 page
     # Shown on this response only: reloading the order masks the data again.

@@ -28,6 +28,8 @@ from app.payments.services import (
     refund_order,
 )
 from app.payments.tables import Payment, Refund
+from app.staff.reveal import record_reveal
+from app.staff.rules import normalise_email
 from app.staff.services import Actor, record_audit, within_days
 
 ORDERS_PAGE_SIZE = 50
@@ -54,7 +56,10 @@ class OrderFilter:
     provider: str = ""
     since: date | None = None
     until: date | None = None  # inclusive
-    q: str = ""  # part of an order number or an email
+    q: str = ""  # part of an order number, or of an email (a whole email for `exact_email`)
+    # Roles that see masked emails may look a customer up by their whole email, never by a part:
+    # a partial match would let them list the addresses the masking hides.
+    exact_email: bool = True
 
     def query(self) -> dict[str, str]:
         values = {
@@ -92,12 +97,16 @@ def _filtered(query: Any, where: OrderFilter) -> Any:
     if where.provider:
         query = query.where(Order.payment_provider == where.provider)
     query = within_days(query, Order.created_at, where.since, where.until)
-    term = where.q.strip().replace("%", "")
+    term = where.q.strip().replace("%", "").replace("_", "")
     if term:
         pattern = f"%{term}%"
         # Numbers are stored upper case and emails lower case: LIKE (case-sensitive on PostgreSQL,
         # and SQLite has no ILIKE) finds either whatever case was typed.
-        query = query.where(Order.number.like(pattern.upper()) | Order.email.like(pattern.lower()))
+        if where.exact_email:
+            email_match = Order.email == normalise_email(where.q)
+        else:
+            email_match = Order.email.like(pattern.lower())
+        query = query.where(Order.number.like(pattern.upper()) | email_match)
     return query
 
 
@@ -238,8 +247,9 @@ async def refund(actor: Actor, number: str, amount: Decimal, key: str, note: str
     pays out twice (the payment service finds its recorded refund).
 
     The payment service records the refund before the provider pays and its outcome after, each
-    in its own transaction (the provider call must sit between them), so the audit row follows
-    in a transaction of its own once the outcome is known; a replayed key writes none.
+    in its own transaction (the provider call must sit between them); the audit rows are written
+    inside those same transactions ("order.refund_requested", then "order.refund" with the
+    outcome), so no refund is recorded without its audit row. A replayed key writes none.
     """
     earlier = await refund_existing(key)
     if earlier is not None and earlier["status"] != Outcome.PENDING.value:
@@ -251,33 +261,25 @@ async def refund(actor: Actor, number: str, amount: Decimal, key: str, note: str
             N_("At most %(amount)s %(currency)s can be refunded."),
             {"amount": str(max(refundable, Decimal(0))), "currency": before["currency"]},
         )
-    failure: RefundFailed | None = None
+
+    async def audit_refund(stage: str, row: dict[str, Any]) -> None:
+        after = await _state(number)
+        after.update(refund_amount=str(amount), refund_key=key, refund_outcome=stage, note=note)
+        action = "order.refund_requested" if stage == "requested" else "order.refund"
+        await record_audit(actor, action, f"order:{number}", before, after)
+
     try:
-        result = await refund_order(number, amount, order_actor(actor), idempotency_key=key, note=note)
-    except RefundFailed as failed:
-        failure, result = failed, failed.result
-    except PaymentError as refused:
+        return await refund_order(
+            number, amount, order_actor(actor), idempotency_key=key, note=note, on_record=audit_refund
+        )
+    except (RefundFailed, PaymentError) as refused:
         raise OrderActionRefused(
             N_("The refund was refused: %(reason)s"), {"reason": str(refused)}
         ) from refused
-    if not (result.replayed and earlier is None):
-        # (A replay with no earlier row: the same form submitted twice at once; the other request
-        # made this refund and writes its audit row.)
-        async with write_transaction():
-            after = await _state(number)
-            after.update(
-                refund_amount=str(amount), refund_key=key, refund_outcome=result.outcome.value, note=note
-            )
-            await record_audit(actor, "order.refund", f"order:{number}", before, after)
-    if failure is not None:
-        raise OrderActionRefused(N_("The refund was refused: %(reason)s"), {"reason": str(failure)})
-    return result
 
 
-async def record_reveal(actor: Actor, number: str) -> None:
-    """A staff member looked at a customer's unmasked email and phone: that is audited."""
+async def record_order_reveal(actor: Actor, number: str) -> None:
+    """A staff member looked at a customer's unmasked email, phone and address: that is audited."""
     async with write_transaction():
-        await _state(number)
-        await record_audit(
-            actor, "order.reveal_personal_data", f"order:{number}", None, {"fields": "email,phone"}
-        )
+        await _state(number)  # OrderNotFound before any audit row
+        await record_reveal(actor, "order", number, ("email", "phone", "address"))

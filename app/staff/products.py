@@ -1,42 +1,46 @@
-"""The back office's catalogue work: the product list (search, published filter, pages) and the
-edit of a product's base fields and its variants' prices and stock, each save in one write
-transaction with its audit row, the catalogue revision bump and the search index sync.
+"""One product in the back office: the product list (search, published filter, pages) and the edit
+of an existing product (published flag, customs fields, each variant's price and stock). Also what
+the other product writes share (app.staff.product_new, app.staff.variant_additions,
+app.staff.market_prices): the product as the forms show it, its load, the conflict a valid form can
+still meet, and the tail of every save (audit row, catalogue revision bump, search index sync),
+which runs in the save's one write transaction.
 
 Stock is written compare-and-set (the value the form showed becomes the new value only if no
 checkout moved it since), so an edit never clobbers a sale made while the form was open."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from babel import Locale
 from moneyed import Money
 
+from app.catalog.rules import sku_for
 from app.catalog.services import bump_revision
 from app.catalog.tables import CategoryTranslation, Product, ProductTranslation, Variant
-from app.core.money import from_minor, minor_unit, parse_typed_amount, precision
+from app.core.money import from_minor, precision
 from app.core.transactions import write_transaction
 from app.i18n.markers import N_
+from app.markets.tables import PriceOverride
 from app.search.services import request_sync
+from app.staff.product_fields import (
+    BAD_STOCK,
+    MAX_STOCK,
+    Customs,
+    Errors,
+    form_getter,
+    parse_count,
+    parse_price,
+    price_error,
+    read_customs,
+    stored_options,
+)
 from app.staff.services import Actor, record_audit
 
 PRODUCTS_PAGE_SIZE = 50
-HS_CODE = re.compile(r"^[0-9]{6,10}$")
-MAX_WEIGHT_GRAMS = 1_000_000
-MAX_STOCK = 1_000_000_000
-MAX_PRICE_MINOR = 10**15
-NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})  # CLDR groupings, not countries
-
-BAD_HS_CODE = N_("The HS code has 6 to 10 digits, like 610910.")
-BAD_ORIGIN = N_("Enter the country of origin as a two-letter ISO code, like PT.")
-BAD_WEIGHT = N_("Enter the weight in grams as a whole number greater than zero.")
-BAD_PRICE = N_("Enter a price greater than zero, like 12.50.")
-BAD_PRICE_STEP = N_("%(currency)s prices have at most %(digits)s decimal places.")
-BAD_STOCK = N_("Enter the stock as a whole number, zero or more.")
+SKU_TAKEN = N_("The SKU %(sku)s belongs to another variant already.")
 
 
 class ProductNotFound(Exception):
@@ -49,6 +53,14 @@ class StockChanged(Exception):
     def __init__(self, current: Mapping[int, int]) -> None:
         super().__init__("stock changed meanwhile")
         self.current = dict(current)
+
+
+class Conflict(Exception):
+    """What the database says against a valid form (a code or SKU taken meanwhile): one field's error."""
+
+    def __init__(self, key: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.errors: Errors = {key: (message, params)}
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -96,7 +108,7 @@ def _filtered(query: Any, where: ProductFilter) -> Any:
     return query
 
 
-def _texts_in(rows: list[dict[str, Any]], key: str, locale: str) -> dict[int, str]:
+def texts_in(rows: Iterable[Mapping[str, Any]], key: str, locale: str) -> dict[int, str]:
     """The name of each row's owner in `locale`, else in English, else any."""
     names: dict[int, str] = {}
     rank: dict[int, int] = {}
@@ -105,6 +117,21 @@ def _texts_in(rows: list[dict[str, Any]], key: str, locale: str) -> dict[int, st
         if order < rank.get(row[key], 3):
             names[row[key]], rank[row[key]] = row["name"], order
     return names
+
+
+async def product_names(ids: Iterable[int], locale: str) -> dict[int, str]:
+    """Each product's name in the staff member's language (else English, else any)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = (
+        await ProductTranslation.select(
+            ProductTranslation.product, ProductTranslation.locale, ProductTranslation.name
+        )
+        .where(ProductTranslation.product.is_in(ids))
+        .run()
+    )
+    return texts_in(rows, "product", locale)
 
 
 async def product_page(where: ProductFilter, locale: str, page: int = 1) -> tuple[list[ProductRow], bool]:
@@ -122,16 +149,8 @@ async def product_page(where: ProductFilter, locale: str, page: int = 1) -> tupl
     ids = [row["id"] for row in rows]
     if not ids:
         return [], more
-    names = _texts_in(
-        await ProductTranslation.select(
-            ProductTranslation.product, ProductTranslation.locale, ProductTranslation.name
-        )
-        .where(ProductTranslation.product.is_in(ids))
-        .run(),
-        "product",
-        locale,
-    )
-    categories = _texts_in(
+    names = await product_names(ids, locale)
+    categories = texts_in(
         await CategoryTranslation.select(
             CategoryTranslation.category, CategoryTranslation.locale, CategoryTranslation.name
         )
@@ -180,6 +199,18 @@ class VariantEdit:
     currency: str
     price: Money
     stock: int
+    low_stock_threshold: int = 5
+    choice: tuple[tuple[str, str], ...] = ()  # (axis, value) in the product's axis order
+
+
+@dataclass(frozen=True)
+class MarketPrice:
+    """A merchant's fixed price of a variant in a market (wins over conversion there)."""
+
+    variant_id: int
+    sku: str
+    market: str
+    price: Money
 
 
 @dataclass(frozen=True)
@@ -188,18 +219,33 @@ class ProductEdit:
     code: str
     name: str
     published: bool
-    hs_code: str
-    origin_country: str
-    weight_grams: int
+    customs: Customs
     variants: tuple[VariantEdit, ...]
+    market_prices: tuple[MarketPrice, ...] = ()
+
+    @property
+    def axes(self) -> dict[str, list[str]]:
+        """Each option axis with its values, in the order the variants have them."""
+        axes: dict[str, list[str]] = {}
+        for variant in self.variants:
+            for axis, value in variant.choice:
+                values = axes.setdefault(axis, [])
+                if value not in values:
+                    values.append(value)
+        return axes
+
+    def variant(self, variant_id: int) -> VariantEdit | None:
+        return next((v for v in self.variants if v.id == variant_id), None)
 
     def snapshot(self) -> dict[str, Any]:
         """What the audit log keeps before and after a save."""
         return {
             "published": self.published,
-            "hs_code": self.hs_code,
-            "origin_country": self.origin_country,
-            "weight_grams": self.weight_grams,
+            "hs_code": self.customs.hs_code,
+            "origin_country": self.customs.origin_country,
+            "weight_grams": self.customs.weight_grams,
+            "dimensions_mm": [self.customs.length_mm, self.customs.width_mm, self.customs.height_mm],
+            "customs_description": self.customs.description,
             "variants": {
                 v.sku: {"price": str(v.price.amount), "currency": v.currency, "stock": v.stock}
                 for v in self.variants
@@ -207,79 +253,61 @@ class ProductEdit:
         }
 
 
-def _options_text(raw: Any) -> str:
-    import json
-
-    data = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    return ", ".join(f"{axis}: {value}" for axis, value in data.items())
-
-
 async def load_product_edit(code: str, locale: str) -> ProductEdit:
     row = await Product.select().where(Product.code == code).first().run()
     if row is None:
         raise ProductNotFound(code)
-    texts = (
-        await ProductTranslation.select(
-            ProductTranslation.product, ProductTranslation.locale, ProductTranslation.name
-        )
-        .where(ProductTranslation.product == row["id"])
+    names = await product_names([row["id"]], locale)
+    variants = await Variant.select().where(Variant.product == row["id"]).run()
+    variants.sort(key=lambda v: (v["position"], v["id"]))
+    skus = {v["id"]: v["sku"] for v in variants}
+    fixed = (
+        await PriceOverride.select()
+        .where(PriceOverride.variant.is_in(list(skus) or [0]))
+        .order_by(PriceOverride.market)
         .run()
     )
-    variants = await Variant.select().where(Variant.product == row["id"]).order_by(Variant.position).run()
-    return ProductEdit(
-        id=row["id"],
-        code=row["code"],
-        name=_texts_in(texts, "product", locale).get(row["id"]) or str(row["code"]),
-        published=bool(row["is_published"]),
-        hs_code=row["hs_code"],
-        origin_country=row["origin_country"],
-        weight_grams=row["weight_grams"],
-        variants=tuple(
+    edits = []
+    for v in variants:
+        choice = stored_options(v["options"])
+        edits.append(
             VariantEdit(
                 id=v["id"],
                 sku=v["sku"],
-                options=_options_text(v["options"]),
+                options=", ".join(f"{axis}: {value}" for axis, value in choice),
                 currency=v["currency"],
                 price=from_minor(v["price_minor"], v["currency"]),
                 stock=v["stock"],
+                low_stock_threshold=v["low_stock_threshold"],
+                choice=choice,
             )
-            for v in sorted(variants, key=lambda v: (v["position"], v["id"]))
+        )
+    order = {v["id"]: index for index, v in enumerate(variants)}
+    return ProductEdit(
+        id=row["id"],
+        code=row["code"],
+        name=names.get(row["id"]) or str(row["code"]),
+        published=bool(row["is_published"]),
+        customs=Customs(
+            hs_code=row["hs_code"],
+            origin_country=row["origin_country"],
+            weight_grams=row["weight_grams"],
+            length_mm=row["length_mm"],
+            width_mm=row["width_mm"],
+            height_mm=row["height_mm"],
+            description=row["customs_description"],
+        ),
+        variants=tuple(edits),
+        market_prices=tuple(
+            MarketPrice(
+                f["variant"], skus[f["variant"]], f["market"], from_minor(f["price_minor"], f["currency"])
+            )
+            for f in sorted(fixed, key=lambda f: (order[f["variant"]], f["market"]))
         ),
     )
 
 
-# --- reading the form (pure) -------------------------------------------------------------------
-
-
-@cache
-def _countries() -> frozenset[str]:
-    territories = Locale("en").territories
-    codes = {str(code) for code in territories}
-    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
-
-
-def country_is_valid(code: str) -> bool:
-    return code in _countries()
-
-
-def parse_price(text: str, currency: str) -> int | str:
-    """Minor units of a typed price, or why it is refused (a gettext msgid). No floats, no
-    exponents, no NaN: digits with one optional decimal separator only."""
-    amount = parse_typed_amount(text)
-    if amount is None or amount <= 0:
-        return BAD_PRICE
-    if amount != amount.quantize(minor_unit(currency)):
-        return BAD_PRICE_STEP
-    minor = int(amount.scaleb(precision(currency)))
-    return minor if minor <= MAX_PRICE_MINOR else BAD_PRICE
-
-
-def parse_count(text: str, *, minimum: int, maximum: int) -> int | None:
-    text = text.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if minimum <= value <= maximum else None
+# --- the edit form (pure) ------------------------------------------------------------------
 
 
 @dataclass
@@ -287,65 +315,55 @@ class ProductForm:
     """What was typed (kept to re-render) and what it means once valid."""
 
     values: dict[str, str]
-    errors: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    errors: Errors = field(default_factory=dict)
     published: bool = False
-    hs_code: str = ""
-    origin_country: str = ""
-    weight_grams: int = 0
+    customs: Customs | None = None
     prices: dict[int, int] = field(default_factory=dict)  # variant id -> minor units
     stock: dict[int, int] = field(default_factory=dict)  # variant id -> new stock
     stock_shown: dict[int, int] = field(default_factory=dict)  # variant id -> stock the form showed
 
 
-def read_product_form(form: Mapping[str, str], product: ProductEdit) -> ProductForm:
-    """Validate a submitted edit of `product`: every field is checked, and every typed value kept."""
-
-    def get(key: str, limit: int = 40) -> str:
-        return form.get(key, "").strip()[:limit]
-
-    values = {
-        "published": "1" if form.get("published") else "",
-        "hs_code": get("hs_code"),
-        "origin_country": get("origin_country").upper(),
-        "weight_grams": get("weight_grams"),
-    }
+def read_product_form(
+    form: Mapping[str, str], product: ProductEdit, *, prices: bool = True, stock: bool = True
+) -> ProductForm:
+    """Validate a submitted edit of `product`: every field is checked, and every typed value kept.
+    Prices are read only with `prices` (EDIT_PRICES), stock only with `stock` (MANAGE_STOCK)."""
+    get = form_getter(form)
+    values = {"published": "1" if form.get("published") else ""}
     result = ProductForm(values=values, published=bool(values["published"]))
-    hs_code = values["hs_code"].replace(".", "").replace(" ", "")
-    if HS_CODE.match(hs_code):
-        result.hs_code = hs_code
-    else:
-        result.errors["hs_code"] = (BAD_HS_CODE, {})
-    if country_is_valid(values["origin_country"]):
-        result.origin_country = values["origin_country"]
-    else:
-        result.errors["origin_country"] = (BAD_ORIGIN, {})
-    weight = parse_count(values["weight_grams"], minimum=1, maximum=MAX_WEIGHT_GRAMS)
-    if weight is None:
-        result.errors["weight_grams"] = (BAD_WEIGHT, {})
-    else:
-        result.weight_grams = weight
+    result.customs = read_customs(get, values, result.errors)
     for variant in product.variants:
         price_key, stock_key, shown_key = f"price_{variant.id}", f"stock_{variant.id}", f"shown_{variant.id}"
-        values[price_key], values[stock_key] = get(price_key), get(stock_key)
-        values[shown_key] = get(shown_key)
-        price = parse_price(values[price_key], variant.currency)
-        if isinstance(price, int):
-            result.prices[variant.id] = price
-        else:
-            digits = precision(variant.currency)
-            result.errors[price_key] = (price, {"currency": variant.currency, "digits": digits})
-        stock = parse_count(values[stock_key], minimum=0, maximum=MAX_STOCK)
-        if stock is None:
-            result.errors[stock_key] = (BAD_STOCK, {})
-        else:
-            result.stock[variant.id] = stock
-        shown = parse_count(values[shown_key], minimum=0, maximum=MAX_STOCK)
-        # Without the value the form showed, the edit is compared with today's stock.
-        result.stock_shown[variant.id] = variant.stock if shown is None else shown
+        if prices:
+            values[price_key] = get(price_key)
+            price = parse_price(values[price_key], variant.currency)
+            if isinstance(price, int):
+                result.prices[variant.id] = price
+            else:
+                result.errors[price_key] = price_error(price, variant.currency)
+        if stock:
+            values[stock_key], values[shown_key] = get(stock_key), get(shown_key)
+            count = parse_count(values[stock_key], minimum=0, maximum=MAX_STOCK)
+            if count is None:
+                result.errors[stock_key] = (BAD_STOCK, {})
+            else:
+                result.stock[variant.id] = count
+            shown = parse_count(values[shown_key], minimum=0, maximum=MAX_STOCK)
+            # Without the value the form showed, the edit is compared with today's stock.
+            result.stock_shown[variant.id] = variant.stock if shown is None else shown
     return result
 
 
 # --- saving -----------------------------------------------------------------------------------
+
+
+async def catalogue_changed(
+    actor: Actor, action: str, code: str, product_id: int, before: Any, after: Any
+) -> None:
+    """The tail of every catalogue write, inside its transaction: audit, revision, search sync."""
+    await record_audit(actor, action, f"product:{code}", before, after)
+    await bump_revision()
+    await request_sync([product_id])
 
 
 async def save_product(actor: Actor, code: str, edit: ProductForm, locale: str) -> bool:
@@ -353,6 +371,7 @@ async def save_product(actor: Actor, code: str, edit: ProductForm, locale: str) 
     change compare-and-set, the audit row, the catalogue revision and the search sync. Returns
     whether anything changed; raises StockChanged (and changes nothing) if a stock moved since the
     form was shown."""
+    assert edit.customs is not None, "save only a valid form"
     async with write_transaction():
         before = await load_product_edit(code, locale)
         stale = {
@@ -367,12 +386,18 @@ async def save_product(actor: Actor, code: str, edit: ProductForm, locale: str) 
         values: dict[Any, Any] = {}
         if edit.published != before.published:
             values[Product.is_published] = edit.published
-        if edit.hs_code != before.hs_code:
-            values[Product.hs_code] = edit.hs_code
-        if edit.origin_country != before.origin_country:
-            values[Product.origin_country] = edit.origin_country
-        if edit.weight_grams != before.weight_grams:
-            values[Product.weight_grams] = edit.weight_grams
+        columns = {
+            Product.hs_code: "hs_code",
+            Product.origin_country: "origin_country",
+            Product.weight_grams: "weight_grams",
+            Product.length_mm: "length_mm",
+            Product.width_mm: "width_mm",
+            Product.height_mm: "height_mm",
+            Product.customs_description: "description",
+        }
+        for column, name in columns.items():
+            if getattr(edit.customs, name) != getattr(before.customs, name):
+                values[column] = getattr(edit.customs, name)
         if values:
             await Product.update(values).where(Product.id == before.id).run()
         changed = bool(values)
@@ -398,7 +423,38 @@ async def save_product(actor: Actor, code: str, edit: ProductForm, locale: str) 
         if not changed:
             return False
         after = await load_product_edit(code, locale)
-        await record_audit(actor, "product.update", f"product:{code}", before.snapshot(), after.snapshot())
-        await bump_revision()
-        await request_sync([before.id])
+        await catalogue_changed(actor, "product.update", code, before.id, before.snapshot(), after.snapshot())
     return True
+
+
+# --- new variants, of a new product or of new option values --------------------------------
+
+
+async def taken_skus(skus: list[str]) -> list[str]:
+    """Which of `skus` another variant has already, in their order."""
+    rows = await Variant.select(Variant.sku).where(Variant.sku.is_in(skus)).run()
+    taken = {row["sku"] for row in rows}
+    return [sku for sku in skus if sku in taken]
+
+
+def variant_rows(
+    product_id: int,
+    code: str,
+    combinations: list[dict[str, str]],
+    price_minor: int,
+    currency: str,
+    start: int,
+) -> list[Variant]:
+    """Unsaved variants, one per combination, at one price with no stock, positioned from `start`."""
+    return [
+        Variant(
+            product=product_id,
+            sku=sku_for(code, combination),
+            options=json.dumps(combination),
+            price_minor=price_minor,
+            currency=currency,
+            stock=0,  # nothing is on sale until someone counts it in
+            position=start + index,
+        )
+        for index, combination in enumerate(combinations)
+    ]

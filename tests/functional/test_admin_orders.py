@@ -96,6 +96,11 @@ async def test_support_reads_orders_with_masked_data_but_moves_no_money(client) 
     assert page.status_code == 200
     assert "alice.smith@example.com" not in page.text and "12345678" not in page.text
     assert "+493*****5678" in text(page.text)
+    assert "Heidestraße" not in page.text and "KÖLN" in page.text  # roughly where, not which door
+    # A masked role finds a customer's orders by their whole email only, never by a part of it.
+    assert number in (await client.get("/admin/orders", params={"q": "Alice.Smith@example.com"})).text
+    for part in ("alice", "@example.com", "a_ice.smith@example.com"):
+        assert number not in (await client.get("/admin/orders", params={"q": part})).text, part
     # No action forms for support, and the routes refuse them.
     assert f"/admin/orders/{number}/refund" not in page.text
     token = csrf_token(client)
@@ -120,8 +125,10 @@ async def test_revealing_personal_data_is_audited_and_lasts_one_page(client) -> 
     response = await submit(client, f"/admin/orders/{number}", f"/admin/orders/{number}/reveal")
     assert response.status_code == 200
     assert "alice.smith@example.com" in response.text and PHONE in response.text
+    assert "Heidestraße 17" in response.text
     [row] = await audit("order.reveal_personal_data")
     assert row["target"] == f"order:{number}" and row["actor"] == "support@shop.test"
+    assert json.loads(row["after"]) == {"fields": "email,phone,address"}
     again = await client.get(f"/admin/orders/{number}")
     assert "alice.smith@example.com" not in again.text
 
@@ -197,6 +204,7 @@ async def test_fulfilment_marks_paid_ships_and_delivers_once_each_with_audit_row
     assert response.status_code == 303 and response.headers["location"] == f"{page}?done=paid"
     shown = await client.get(response.headers["location"])
     assert "The payment was recorded" in text(shown.text)
+    assert "Heidestraße 17" in shown.text  # the parcel needs the whole address
 
     response = await submit(client, page, f"{page}/ship", carrier="DHL", tracking="JJD0001")
     assert response.status_code == 303
@@ -295,12 +303,15 @@ async def test_a_double_submitted_refund_refunds_once(client) -> None:
     order = await load_order(number)
     assert [r.amount.amount for r in order.refunds] == [5]
     assert order.status is Status.PARTIALLY_REFUNDED
+    [requested] = await audit("order.refund_requested")
+    assert json.loads(requested["after"])["refund_outcome"] == "requested"
     [row] = await audit("order.refund")
     after = json.loads(row["after"])
     assert (
         after["refund_amount"] == "5.00"
         and after["refunded"] == "5.00"
         and after["status"] == "partially_refunded"
+        and after["refund_outcome"] == "succeeded"
     )
 
     # The rest, with a fresh form: the order is fully refunded; beyond that is refused.
@@ -308,6 +319,25 @@ async def test_a_double_submitted_refund_refunds_once(client) -> None:
     assert (await submit(client, page, f"{page}/refund", amount=rest)).status_code == 303
     assert (await load_order(number)).status is Status.REFUNDED
     assert len(await audit("order.refund")) == 2
+
+
+async def test_a_refund_whose_audit_row_fails_is_not_made(client, monkeypatch) -> None:
+    """The audit row is written in the refund's own transaction: if it cannot be written, no
+    refund is recorded and the provider is never asked."""
+    number = await place(card=True)
+    await as_role(client, Role.OWNER)
+
+    async def broken_audit(*args: object) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    asked: list[object] = []
+    monkeypatch.setattr("app.staff.orders.record_audit", broken_audit)
+    monkeypatch.setattr(TestProvider, "refund", lambda self, *args: asked.append(args))
+    page = f"/admin/orders/{number}"
+    failed = await submit(client, page, f"{page}/refund", amount="5.00")
+    assert failed.status_code == 500  # an internal failure, not the staff member's input
+    assert asked == [] and await Refund.count().run() == 0
+    assert (await load_order(number)).status is Status.PAID
 
 
 async def test_refund_input_is_checked(client) -> None:

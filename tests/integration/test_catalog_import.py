@@ -10,8 +10,12 @@ import pytest
 from app.catalog.importer import CatalogueDataError, import_demo_catalogue, tax_fields
 from app.catalog.rules import format_restrictions, parse_restrictions
 from app.catalog.services import current_revision, load_catalog
-from app.catalog.tables import Product
+from app.catalog.sources import option_source
+from app.catalog.tables import OptionLabel, Product
 from app.core.settings import get_settings
+from app.i18n.locales import LOCALES
+from app.staff.translation_queue import coverage
+from app.staff.translation_rules import OPTION, State, state_of
 from app.tax.model import PRODUCT_TAX_CLASSES
 from tests.builders import DEMO, build_catalog, demo_products, product
 
@@ -160,3 +164,30 @@ async def test_demo_import_sets_the_demo_tax_fields_and_a_re_import_repairs_them
 
     third = await import_demo_catalogue(DEMO, currency=settings.shop_currency, media_dir=settings.media_dir)
     assert third.updated == 0 and await current_revision() == revision + 1  # nothing changed: no reload
+
+
+async def test_demo_import_records_every_translation_as_made_from_its_source() -> None:
+    """Texts and option labels imported beside their base-locale source start as imported, not
+    stale: each records the fingerprint of the source it came with."""
+    settings = get_settings()
+    await import_demo_catalogue(DEMO, currency=settings.shop_currency, media_dir=settings.media_dir)
+    base = settings.default_locale
+    rows = await OptionLabel.select().run()
+    base_labels = {(row["axis"], row["value"]): row["label"] for row in rows if row["locale"] == base}
+    states = {
+        (row["axis"], row["value"], row["locale"]): state_of(
+            row["label"],
+            row["status"],
+            row["source_hash"],
+            option_source(row["axis"], row["value"], base_labels).digest(),
+        )
+        for row in rows
+        if row["locale"] != base
+    }
+    assert states and set(states.values()) == {State.IMPORTED}
+
+    locales = [code for code in LOCALES if code != base]
+    for locale, kinds in (await coverage(locales)).items():
+        assert kinds[OPTION].total > 0, locale
+        for kind, counted in kinds.items():
+            assert counted.counts[State.STALE] == 0, (locale, kind)
