@@ -16,6 +16,7 @@ from app.i18n.markers import N_
 from app.staff.translation_forms import (
     DESCRIPTION_LIMIT,
     NAME_LIMITS,
+    OPTION_LABEL_LIMIT,
     SEO_DESCRIPTION_LIMIT,
     SEO_TITLE_LIMIT,
     SLUG_LIMIT,
@@ -24,7 +25,7 @@ from app.staff.translation_forms import (
 )
 from app.staff.translation_units import Problem
 
-ONE_LINE_FIELDS = frozenset({"name", "slug", "seo_title", "seo_description"})
+ONE_LINE_FIELDS = frozenset({"name", "slug", "seo_title", "seo_description", "label"})  # label: an option's
 
 PLACEHOLDERS = N_(
     "The placeholders differ from the source's: missing %(missing)s; not in the source %(extra)s."
@@ -76,6 +77,8 @@ def markup_problem(field_name: str, text: str) -> Problem | None:
 
 
 def _limit(kind: str, field_name: str) -> int:
+    if field_name == "label":
+        return OPTION_LABEL_LIMIT  # an option's label: the option editor's limit
     return {
         "name": NAME_LIMITS[kind],
         "slug": SLUG_LIMIT,

@@ -6,6 +6,7 @@ translator works in their own locales only."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -214,41 +215,9 @@ async def editor_screen(
     )
 
 
-@get(
-    "/translations/{locale:str}/{kind:str}/{code:str}",
-    name="admin-translation",
-    guards=[requires(TRANSLATE)],
-)
-async def translation_editor(
-    request: Request[Any, Any, Any],
-    staff: NamedDependency[StaffMember],
-    locale: FromPath[str],
-    kind: FromPath[str],
-    code: FromPath[str],
+async def editor_save(
+    request: Request[Any, Any, Any], staff: StaffMember, kind: str, code: str, locale: str
 ) -> Response[Any]:
-    if not check_locale(staff, locale) or kind not in QUEUE_KINDS:
-        return not_found(request, staff)
-    if kind == OPTION:
-        return await option_screen(request, staff, code, locale)
-    return await editor_screen(request, staff, kind, code, locale)
-
-
-@post(
-    "/translations/{locale:str}/{kind:str}/{code:str}",
-    name="admin-translation-save",
-    guards=[requires(TRANSLATE)],
-)
-async def translation_save(
-    request: Request[Any, Any, Any],
-    staff: NamedDependency[StaffMember],
-    locale: FromPath[str],
-    kind: FromPath[str],
-    code: FromPath[str],
-) -> Response[Any]:
-    if not check_locale(staff, locale) or kind not in QUEUE_KINDS:
-        return not_found(request, staff)
-    if kind == OPTION:
-        return await option_save(request, staff, code, locale)
     form = read_translation_form(await read_form(request), kind)
 
     async def again(status: int, error: str) -> Response[Any]:
@@ -269,6 +238,55 @@ async def translation_save(
         return await again(400, FIX_ERRORS)
     done = ("cleaned" if form.markup_removed else "saved") if changed else "unchanged"
     return Redirect(editor_url(locale, kind, code, done), status_code=303)
+
+
+async def by_kind(
+    request: Request[Any, Any, Any],
+    staff: StaffMember,
+    locale: str,
+    kind: str,
+    code: str,
+    on_option: Callable[[Request[Any, Any, Any], StaffMember, str, str], Awaitable[Response[Any]]],
+    on_entry: Callable[[Request[Any, Any, Any], StaffMember, str, str, str], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """What the editor's GET and POST share: a locale the member may translate and a known kind
+    (else 404); an option axis's labels go to their own editor (`on_option`), products and
+    categories to `on_entry`."""
+    if not check_locale(staff, locale) or kind not in QUEUE_KINDS:
+        return not_found(request, staff)
+    if kind == OPTION:
+        return await on_option(request, staff, code, locale)
+    return await on_entry(request, staff, kind, code, locale)
+
+
+@get(
+    "/translations/{locale:str}/{kind:str}/{code:str}",
+    name="admin-translation",
+    guards=[requires(TRANSLATE)],
+)
+async def translation_editor(
+    request: Request[Any, Any, Any],
+    staff: NamedDependency[StaffMember],
+    locale: FromPath[str],
+    kind: FromPath[str],
+    code: FromPath[str],
+) -> Response[Any]:
+    return await by_kind(request, staff, locale, kind, code, option_screen, editor_screen)
+
+
+@post(
+    "/translations/{locale:str}/{kind:str}/{code:str}",
+    name="admin-translation-save",
+    guards=[requires(TRANSLATE)],
+)
+async def translation_save(
+    request: Request[Any, Any, Any],
+    staff: NamedDependency[StaffMember],
+    locale: FromPath[str],
+    kind: FromPath[str],
+    code: FromPath[str],
+) -> Response[Any]:
+    return await by_kind(request, staff, locale, kind, code, option_save, editor_save)
 
 
 # --- the preview of unsaved texts ----------------------------------------------------------------

@@ -1,7 +1,8 @@
 """What goes into a translation file and what one would change (pure: no I/O): the units an
-export of one locale holds, and the checks of an import, unit by unit: ids, the source each unit
-was made from, the target language, placeholders, markup, lengths and slugs. An import with any
-error changes nothing; its report names each unit and its line."""
+export of one locale holds (the texts of products and categories, the labels of option axes and
+values), and the checks of an import, unit by unit: ids, the source each unit was made from, the
+target language, placeholders, markup, lengths and slugs. An import with any error changes
+nothing; its report names each unit and its line."""
 
 from __future__ import annotations
 
@@ -18,15 +19,22 @@ from app.core.richtext import ALLOWED_TAGS
 from app.i18n.locales import LOCALES
 from app.i18n.markers import N_
 from app.staff.translation_checks import check_text, placeholders
-from app.staff.translation_forms import DESCRIPTION_LIMIT, NAME_LIMITS, SEO_DESCRIPTION_LIMIT, SEO_TITLE_LIMIT
+from app.staff.translation_forms import (
+    DESCRIPTION_LIMIT,
+    NAME_LIMITS,
+    OPTION_LABEL_LIMIT,
+    SEO_DESCRIPTION_LIMIT,
+    SEO_TITLE_LIMIT,
+)
 from app.staff.translation_po_csv import CSV
-from app.staff.translation_rules import State, Status, state_of
+from app.staff.translation_rules import OPTION, State, Status, state_of
 from app.staff.translation_units import ExchangeFile, Problem, Unit, shown
 
 EXPORTED = ("name", "description", "seo_title", "seo_description")
 IMPORTABLE = (*EXPORTED, "slug")  # a slug unit in a file renames the page (the old one answers 301)
 TEXTS = ("name", "slug", "description", "seo_title", "seo_description")
 ONLY = ("all", "missing", "stale")
+LABEL = "label"  # an option label's unit: "option:size::label" (the axis's), "option:size:m:label"
 
 UNKNOWN_ID = N_("Unknown id: no text of a product or category here has this id.")
 DUPLICATE_ID = N_("This id is in the file twice (first on line %(first)s).")
@@ -86,11 +94,50 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class OptionOwner:
+    """The label of an option axis (value "") or of one of its values: its source (the base-locale
+    label, else the name) and what the locale holds. Each label is an entry of its own."""
+
+    axis: str
+    value: str
+    source: SourceText  # only a name (app.catalog.sources.option_source)
+    label: str  # the stored label, "" when the locale has none
+    status: str = ""
+    target_hash: str = ""
+    products: tuple[int, ...] = ()  # the products using the axis (their search documents name it)
+
+    @cached_property
+    def source_hash(self) -> str:
+        return self.source.digest()
+
+    @property
+    def state(self) -> State:
+        return state_of(self.label or None, self.status, self.target_hash, self.source_hash)
+
+    @property
+    def code(self) -> str:
+        """The middle of its unit id, "size:" or "size:m": axes and values are lowercase slugs, so
+        the first colon always ends the axis."""
+        return f"{self.axis}:{self.value}"
+
+    @property
+    def unit_id(self) -> str:
+        return f"{OPTION}:{self.code}:{LABEL}"
+
+
+def option_key(code: str) -> tuple[str, str]:
+    """(axis, value) from the middle of an option unit's id (see OptionOwner.code)."""
+    axis, _, value = code.partition(":")
+    return axis, value
+
+
+@dataclass(frozen=True)
 class LocaleState:
     locale: str
     base: str
     owners: Mapping[tuple[str, str], Owner]  # (kind, code), in export order
     slugs: Mapping[str, Mapping[str, int]]  # kind -> slug -> owner id, in this locale
+    options: Mapping[tuple[str, str], OptionOwner] = field(default_factory=dict)  # (axis, value)
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -113,6 +160,24 @@ def _context(owner: Owner, field_name: str) -> str:
     return f"{what} Keep the placeholders {' '.join(kept)}." if kept else what
 
 
+def _option_context(option: OptionOwner) -> str:
+    what = f"Option {option.axis}, value {option.value}" if option.value else f"Option {option.axis}"
+    what = f"{what}: label, one line, at most {OPTION_LABEL_LIMIT} characters."
+    kept = sorted(placeholders(option.source.name))
+    return f"{what} Keep the placeholders {' '.join(kept)}." if kept else what
+
+
+def _selected(current: State, only: str) -> bool:
+    return not (
+        (only == "missing" and current is not State.MISSING)
+        or (only == "stale" and current is not State.STALE)
+    )
+
+
+def _exported_state(status: str) -> str:
+    return "reviewed" if status == Status.REVIEWED else "translated"
+
+
 def export_units(state: LocaleState, only: str) -> list[Unit]:
     """The units of an export: every entry ("all"), the missing or the stale ones. A stale
     translation goes out as the previous text, not as the target: left untouched, it stays
@@ -122,9 +187,7 @@ def export_units(state: LocaleState, only: str) -> list[Unit]:
     units: list[Unit] = []
     for owner in state.owners.values():
         current = owner.state
-        if (only == "missing" and current is not State.MISSING) or (
-            only == "stale" and current is not State.STALE
-        ):
+        if not _selected(current, only):
             continue
         stored = owner.target or {}
         for field_name in EXPORTED:
@@ -141,9 +204,26 @@ def export_units(state: LocaleState, only: str) -> list[Unit]:
                     source_hash=owner.source_hash,
                     context=_context(owner, field_name),
                     previous=text if text and not fresh else "",
-                    state=("reviewed" if owner.status == Status.REVIEWED else "translated") if fresh else "",
+                    state=_exported_state(owner.status) if fresh else "",
                 )
             )
+    for option in state.options.values():
+        current = option.state
+        if not _selected(current, only):
+            continue
+        text = option.label if current is not State.MISSING else ""
+        fresh = bool(text) and current is not State.STALE
+        units.append(
+            Unit(
+                id=option.unit_id,
+                source=option.source.name,
+                target=text if fresh else None,
+                source_hash=option.source_hash,
+                context=_option_context(option),
+                previous=text if text and not fresh else "",
+                state=_exported_state(option.status) if fresh else "",
+            )
+        )
     return units
 
 
@@ -152,13 +232,15 @@ def export_units(state: LocaleState, only: str) -> list[Unit]:
 
 @dataclass(frozen=True)
 class Change:
-    """One translation an import writes: the texts before (None: a new row) and after."""
+    """One translation an import writes: the texts before (None: a new row) and after. An option
+    label's: kind "option", code "size:m" (OptionOwner.code), owner id 0, and the label as the
+    text "name" (what it is translated from is a SourceText with only a name, too)."""
 
     kind: str
     code: str
     owner_id: int
     before: Mapping[str, str] | None
-    after: Mapping[str, str]  # every text of TEXTS
+    after: Mapping[str, str]  # every text of TEXTS (an option label's: its label)
     fields: tuple[str, ...]  # the texts that change (none: only made current again)
     line: int
 
@@ -225,6 +307,7 @@ def plan_import(
     first_line: dict[str, int] = {}
     updates: dict[tuple[str, str], dict[str, str]] = {}
     lines: dict[tuple[str, str], int] = {}
+    labels: dict[tuple[str, str], tuple[str, int]] = {}  # (axis, value) -> (label, line)
     for done, unit in enumerate(parsed.units, 1):
         if progress is not None:
             progress(done, len(parsed.units))
@@ -236,8 +319,11 @@ def plan_import(
             continue
         plan.translated += 1
         kind, code, field_name = _split_id(unit.id)
-        owner = state.owners.get((kind, code))
-        if owner is None or field_name not in IMPORTABLE or not owner.source_of(field_name).strip():
+        option = state.options.get(option_key(code)) if kind == OPTION and field_name == LABEL else None
+        owner = state.owners.get((kind, code)) if kind != OPTION else None
+        if option is None and (
+            owner is None or field_name not in IMPORTABLE or not owner.source_of(field_name).strip()
+        ):
             plan.errors.append(Problem(UNKNOWN_ID, {}, unit.line, unit.id))
             continue
         problems: list[Problem] = []
@@ -248,16 +334,22 @@ def plan_import(
             problem = _language_problem(tag, state, unit.line, unit.id)
             if problem is not None:
                 problems.append(problem)
+        source_hash = option.source_hash if option is not None else owner.source_hash if owner else ""
         if not unit.source_hash:
             problems.append(Problem(NO_HASH))
-        elif unit.source_hash != owner.source_hash:
+        elif unit.source_hash != source_hash:
             problems.append(Problem(SOURCE_CHANGED))
-        text, text_problems = check_text(kind, field_name, owner.source_of(field_name), unit.target)
+        source = option.source.name if option is not None else owner.source_of(field_name) if owner else ""
+        text, text_problems = check_text(kind, field_name, source, unit.target)
         problems.extend(text_problems)
         plan.errors.extend(Problem(p.message, p.params, unit.line, unit.id) for p in problems)
+        if option is not None:
+            labels[(option.axis, option.value)] = (text, unit.line)
+            continue
         updates.setdefault((kind, code), {})[field_name] = text
         lines.setdefault((kind, code), unit.line)
     _plan_changes(plan, state, updates, lines)
+    _plan_option_changes(plan, state, labels)
     plan.errors.sort(key=lambda problem: (problem.line, problem.unit))
     return plan
 
@@ -299,6 +391,23 @@ def _plan_changes(
         plan.changes.append(
             Change(owner.kind, owner.code, owner.owner_id, before, after, changed, lines[key])
         )
+    if plan.errors:
+        plan.changes.clear()
+
+
+def _plan_option_changes(
+    plan: ImportPlan, state: LocaleState, labels: Mapping[tuple[str, str], tuple[str, int]]
+) -> None:
+    """Each option label is its own entry: written when its text changes, or to make it current
+    again (the translator confirmed it for a changed source)."""
+    for key, (label, line) in labels.items():
+        option = state.options[key]
+        before = {"name": option.label} if option.label else None
+        changed = ("name",) if option.label != label else ()
+        if before is not None and not changed and option.target_hash == option.source_hash:
+            plan.unchanged += 1
+            continue
+        plan.changes.append(Change(OPTION, option.code, 0, before, {"name": label}, changed, line))
     if plan.errors:
         plan.changes.clear()
 

@@ -83,12 +83,17 @@ class OptionSnapshot:
         return state_of(row["label"], row["status"], row["source_hash"], digest)
 
 
-async def option_snapshot(locales: list[str], axis: str | None = None) -> OptionSnapshot:
+async def option_snapshot(
+    locales: list[str], axis: str | None = None, *, lock: bool = False
+) -> OptionSnapshot:
+    """The labels in the base locale and `locales` (on PostgreSQL, `lock` holds their rows until
+    the transaction ends: the translation import's check and write)."""
     base = base_locale()
     query = OptionLabel.select().where(OptionLabel.locale.is_in([base, *locales]))
     if axis is not None:
         query = query.where(OptionLabel.axis == axis)
-    rows = await query.run()
+    locks = lock and OptionLabel._meta.db.engine_type != "sqlite"  # SQLite: BEGIN IMMEDIATE already
+    rows = await (query.lock_rows() if locks else query).run()
     return OptionSnapshot(
         await _option_names(),
         {(row["axis"], row["value"], row["locale"]): row for row in rows},

@@ -1,9 +1,10 @@
 """Translation files in and out of the database, for the back office and the CLI: export one
-locale (all, missing or stale entries) as XLIFF, PO or CSV; check a file (a dry run); import it
-in one write transaction, only when no unit has an error. The formats are
-app.staff.translation_exchange's, the checks app.staff.translation_import's; the slug history,
-the search sync of a category's products and the base locale are the editor's
-(app.staff.translations), reused here."""
+locale (all, missing or stale entries: the texts of products and categories, the labels of option
+axes and values) as XLIFF, PO or CSV; check a file (a dry run); import it in one write
+transaction, only when no unit has an error. The formats are app.staff.translation_exchange's,
+the checks app.staff.translation_import's; the slug history, the search sync of a category's
+products and the base locale are the editor's (app.staff.translations), the option axes in use
+and the products using them the option editor's (app.staff.translation_options), reused here."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from app.catalog.services import bump_revision
 from app.catalog.sources import SourceText
+from app.catalog.tables import OptionLabel
 from app.core.transactions import DUPLICATE_KEY_ERRORS, write_transaction
 from app.i18n.locales import LOCALES
 from app.search.services import request_sync
@@ -21,16 +23,20 @@ from app.staff.services import Actor, record_audit
 from app.staff.translation_exchange import EXTENSIONS, build
 from app.staff.translation_import import (
     TEXTS,
+    Change,
     ImportPlan,
     LocaleState,
+    OptionOwner,
     Owner,
     audit_summary,
     export_units,
     language_tag,
+    option_key,
     plan_import,
 )
+from app.staff.translation_options import option_snapshot
 from app.staff.translation_po_csv import PO
-from app.staff.translation_rules import KINDS, Status
+from app.staff.translation_rules import KINDS, OPTION, Status
 from app.staff.translation_units import ExchangeFile, Unit
 from app.staff.translations import base_locale, products_under, retire_slug, tables
 
@@ -38,8 +44,9 @@ SOURCE_FIELDS = ("name", "description", "seo_title", "seo_description")
 
 
 async def load_state(locale: str, *, lock: bool = False) -> LocaleState:
-    """Every product and category with a base-locale source, and what `locale` holds for them
-    (on PostgreSQL, `lock` holds both locales' rows until the transaction ends)."""
+    """Every product and category with a base-locale source, every option axis and value in use,
+    and what `locale` holds for them (on PostgreSQL, `lock` holds both locales' rows until the
+    transaction ends)."""
     base = base_locale()
     owners: dict[tuple[str, str], Owner] = {}
     slugs: dict[str, dict[str, int]] = {}
@@ -69,7 +76,24 @@ async def load_state(locale: str, *, lock: bool = False) -> LocaleState:
                 status=target_row["status"] if target_row else "",
                 target_hash=target_row["source_hash"] if target_row else "",
             )
-    return LocaleState(locale, base, owners, slugs)
+    return LocaleState(locale, base, owners, slugs, await _load_options(locale, lock=lock))
+
+
+async def _load_options(locale: str, *, lock: bool) -> dict[tuple[str, str], OptionOwner]:
+    snapshot = await option_snapshot([locale], lock=lock)
+    options: dict[tuple[str, str], OptionOwner] = {}
+    for axis, value in snapshot.keys():
+        row = snapshot.labels.get((axis, value, locale))
+        options[(axis, value)] = OptionOwner(
+            axis=axis,
+            value=value,
+            source=snapshot.source(axis, value),
+            label=row["label"] if row else "",
+            status=row["status"] if row else "",
+            target_hash=row["source_hash"] if row else "",
+            products=snapshot.names.products.get(axis, ()),
+        )
+    return options
 
 
 @dataclass(frozen=True)
@@ -149,6 +173,18 @@ async def _apply(
     for done, change in enumerate(plan.changes, 1):
         if progress is not None:
             progress(done, len(plan.changes))
+        if change.kind == OPTION:
+            option = state.options[option_key(change.code)]
+            await _write_label(actor, change, option, state.locale, now)
+            if change.before is not None:
+                before[change.key] = {
+                    **dict(change.before),
+                    "status": option.status,
+                    "source_hash": option.target_hash[:12],
+                }
+            after[change.key] = {"name": change.after["name"], "status": "imported"}
+            products.update(option.products)
+            continue
         owner = state.owners[(change.kind, change.code)]
         _, table, owner_column = tables(change.kind)
         columns = table._meta.get_column_by_name
@@ -189,3 +225,33 @@ async def _apply(
     )
     await bump_revision()
     await request_sync(sorted(products))
+
+
+async def _write_label(actor: Actor, change: Change, option: OptionOwner, locale: str, now: datetime) -> None:
+    """One option label, as the option editor saves it, with the import's status."""
+    values: dict[str, Any] = {
+        "label": change.after["name"],
+        "status": Status.IMPORTED.value,
+        "source_hash": option.source_hash,
+        "source_text": option.source.to_json(),
+        "updated_by": actor.name[:254],
+        "updated_at": now,
+    }
+    where = (
+        (OptionLabel.axis == option.axis)
+        & (OptionLabel.value == option.value)
+        & (OptionLabel.locale == locale)
+    )
+    # A row holding an empty label counts as none (before is None) but is updated, not duplicated.
+    if change.before is None and not await OptionLabel.exists().where(where).run():
+        await OptionLabel.insert(
+            OptionLabel(axis=option.axis, value=option.value, locale=locale, **values)
+        ).run()
+        return
+    await (
+        OptionLabel.update(
+            {OptionLabel._meta.get_column_by_name(key): value for key, value in values.items()}
+        )
+        .where(where)
+        .run()
+    )

@@ -16,7 +16,8 @@ import polib
 import pytest
 from lxml import etree
 
-from app.catalog.tables import CategoryTranslation, Product, ProductTranslation, SlugHistory
+from app.catalog.sources import SourceText
+from app.catalog.tables import CategoryTranslation, OptionLabel, Product, ProductTranslation, SlugHistory
 from app.outbox.tables import OutboxMessage
 from app.search.services import SEARCH_SYNC
 from app.staff.rules import Role
@@ -279,6 +280,89 @@ async def test_the_import_applies_only_what_the_dry_run_showed(client) -> None:
     assert stale.status_code == 409
     assert "changed since the dry run" in text(stale.text)
     assert (await translation("MG-001"))["name"] == "マグ" and await imports() == []
+
+
+# --- option labels ----------------------------------------------------------------------------------
+
+FIT = {"option:fit::label": "シルエット", "option:fit:slim:label": "スリム"}
+
+
+async def option_shop() -> None:
+    """A tee in two fits, an axis with no label in any locale: each label is missing."""
+    await build_catalog(
+        [product("TS-001", "Plain Tee", ja="無地Tシャツ", options={"fit": ["slim", "loose"]})]
+    )
+
+
+async def option_labels() -> list[dict[str, Any]]:
+    return await OptionLabel.select().where(OptionLabel.axis == "fit").order_by(OptionLabel.id).run()
+
+
+@pytest.mark.parametrize("format", ["xliff", "po", "csv"])
+async def test_option_labels_are_exported_imported_and_shown_in_the_shop(client, format: str) -> None:
+    await option_shop()
+    await as_translator(client)
+    exported = await download(client, format)
+    assert exported.status_code == 200
+    for unit in ("option:fit::label", "option:fit:slim:label", "option:fit:loose:label"):
+        assert unit.encode() in exported.content
+    if format == "xliff":
+        assert xliff_schema().validate(etree.fromstring(exported.content))
+    fill, name = FILL[format]
+    filled = fill(exported.content, FIT)
+
+    dry = await upload(client, JA, name, filled)
+    assert dry.status_code == 200 and report_errors(dry.text) == []
+    assert "No error: 2 translations would be written." in text(dry.text)
+    assert await option_labels() == [] and await imports() == []
+    done = await upload(client, JA, name, filled, mode="import", expected=confirmation(dry.text))
+    assert done.status_code == 303 and done.headers["location"] == f"{JA}?done=imported&count=2"
+
+    rows = {(row["value"], row["locale"]): row for row in await option_labels()}
+    assert set(rows) == {("", "ja"), ("slim", "ja")}
+    slim = rows[("slim", "ja")]
+    assert (slim["label"], slim["status"], slim["updated_by"]) == (
+        "スリム",
+        "imported",
+        "translator@shop.test",
+    )
+    assert slim["source_hash"] == SourceText(name="slim").digest() and slim["updated_at"] is not None
+    assert SourceText.from_json(slim["source_text"]) == SourceText(name="slim")
+    (audit,) = await imports()
+    summary = json.loads(audit["after"])
+    assert summary["created"] == 2 and summary["after"]["option:fit:slim"]["name"] == "スリム"
+    syncs = await OutboxMessage.select().where(OutboxMessage.kind == SEARCH_SYNC).run()
+    tee_id = await owner_id("TS-001")
+    assert any(tee_id in json.loads(row["payload"])["product_ids"] for row in syncs)
+    page = await client.get(f"/ja/p/{(await translation('TS-001'))['slug']}")
+    assert page.status_code == 200
+    assert "シルエット" in text(page.text) and "スリム" in text(page.text)
+
+
+async def test_an_option_label_made_from_a_changed_source_is_refused_and_nothing_written(client) -> None:
+    await option_shop()
+    await as_translator(client)
+    # A label translated from an older source is stale: it goes out as the previous translation.
+    await OptionLabel.insert(
+        OptionLabel(axis="fit", value="loose", locale="ja", label="ゆったり", source_hash="0" * 64)
+    ).run()
+    stale = await download(client, "po", "stale")
+    entries = [e for e in polib.pofile(stale.content.decode()) if e.msgctxt.startswith("option:")]
+    assert [(e.msgctxt, e.msgstr, e.fuzzy) for e in entries] == [("option:fit:loose:label", "ゆったり", True)]
+    filled = fill_xliff((await download(client, "xliff")).content, FIT)
+    # Meanwhile the English label of the value changes: the file was made from another source.
+    await OptionLabel.insert(OptionLabel(axis="fit", value="slim", locale="en", label="Slim fit")).run()
+    before = await option_labels()
+    refused = await upload(client, JA, "ja.xlf", filled, mode="import")
+    assert refused.status_code == 400
+    assert [row[1:] for row in report_errors(refused.text)] == [
+        [
+            "option:fit:slim:label",
+            "The source text changed since this file was exported. "
+            "Export it again and translate the new text.",
+        ]
+    ]
+    assert await option_labels() == before and await imports() == []
 
 
 # --- who may --------------------------------------------------------------------------------------------

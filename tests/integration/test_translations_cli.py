@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from app.catalog.services import current_revision
-from app.catalog.tables import CategoryTranslation, Product, ProductTranslation, SlugHistory
+from app.catalog.tables import CategoryTranslation, OptionLabel, Product, ProductTranslation, SlugHistory
 from app.cli import main
 from app.outbox.tables import OutboxMessage
 from app.search.services import SEARCH_SYNC
@@ -213,3 +213,22 @@ def test_every_subcommand_has_help(command: str) -> None:
     code, output = invoke("translations", command, "--help")
     assert code == 0 and "Usage" in output
     assert re.search(r"^\s+translations\s", invoke("--help")[1], re.M)
+
+
+# --- option labels ----------------------------------------------------------------------------------
+
+
+def test_option_labels_go_out_and_come_back_through_the_cli(tmp_path: Path) -> None:
+    run_async(build_catalog([product("TS-001", "Plain Tee", ja="無地Tシャツ", options={"fit": ["slim"]})]))
+    out = tmp_path / "ja.xlf"
+    assert invoke("translations", "export", "--locale", "ja", "--only", "missing", "-o", str(out))[0] == 0
+    ids = [unit.get("id") for unit in etree.fromstring(out.read_bytes()).iter(f"{{{XLIFF_NS}}}unit")]
+    assert ids == ["option:fit::label", "option:fit:slim:label"]
+    fill_xliff(out, {"option:fit:slim:label": "スリム"})
+    revision = run_async(current_revision())
+    code, output = invoke("translations", "import", str(out), "--actor", "agency:acme")
+    assert code == 0 and "1 new and 0 updated" in output, output
+    (row,) = run_async(OptionLabel.select().where(OptionLabel.axis == "fit").run())
+    assert (row["value"], row["locale"], row["label"], row["status"]) == ("slim", "ja", "スリム", "imported")
+    assert row["updated_by"] == "agency:acme" and run_async(current_revision()) != revision
+    assert len(audit_rows()) == 1

@@ -24,13 +24,16 @@ from app.staff.translation_import import (
     NEEDS_NAME,
     NO_HASH,
     NO_LANGUAGE,
+    ONLY,
     SLUG_TAKEN,
     SOURCE_CHANGED,
     UNKNOWN_ID,
     WRONG_LANGUAGE,
     ImportPlan,
     LocaleState,
+    OptionOwner,
     Owner,
+    audit_summary,
     export_units,
     language_tag,
     locale_of,
@@ -558,3 +561,111 @@ def test_po_syntax_errors_fuzzy_entries_and_paths_as_content() -> None:
     )
     (unit,) = read("po", fuzzy).units
     assert unit.target is None and unit.line == 5
+
+
+# --- option labels ------------------------------------------------------------------------------------
+
+SIZE = SourceText(name="Size")  # the base-locale label of the axis
+SIZE_M = SourceText(name="m")  # value m has no base-locale label: its name is the source
+FIT = SourceText(name="Fit for %(age)s")
+
+
+def option(axis: str, value: str, source: SourceText, label: str = "", **extra) -> OptionOwner:
+    return OptionOwner(axis, value, source, label, products=(2,), **extra)
+
+
+def with_options(locale: str = "ja", *found: OptionOwner) -> LocaleState:
+    """The catalogue with the tee in sizes s and m and the axis fit (the tee translated)."""
+    options = {
+        ("size", ""): option("size", "", SIZE),
+        ("size", "s"): option("size", "s", SourceText(name="Small")),
+        ("size", "m"): option("size", "m", SIZE_M),
+        ("fit", ""): option("fit", "", FIT),
+    }
+    options.update({(item.axis, item.value): item for item in found})
+    state = with_tee(locale)
+    return LocaleState(state.locale, state.base, state.owners, state.slugs, options)
+
+
+OPTION_LABELS = {
+    "option:size::label": "サイズ",
+    "option:size:m:label": "M（ミディアム）😀",
+    "option:fit::label": "%(age)s歳向け「フィット」",
+}
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_option_labels_go_out_and_come_back_exactly(format: str) -> None:
+    state = with_options()
+    exported = export(state, format)
+    if format == "xliff":
+        assert xliff_schema().validate(etree.fromstring(exported))
+    units = {unit.id: unit for unit in read(format, exported).units}
+    assert {"option:size::label", "option:size:s:label", "option:size:m:label", "option:fit::label"} <= set(
+        units
+    )
+    assert units["option:size::label"].source == "Size" and units["option:size:m:label"].source == "m"
+    assert units["option:size:m:label"].source_hash == SIZE_M.digest()
+    plan = plan_import(read(format, FILL[format](exported, OPTION_LABELS)), state)
+    assert plan.ok, plan.errors
+    assert [(change.kind, change.code, change.before, dict(change.after)) for change in plan.changes] == [
+        ("option", "size:", None, {"name": "サイズ"}),
+        ("option", "size:m", None, {"name": "M（ミディアム）😀"}),
+        ("option", "fit:", None, {"name": "%(age)s歳向け「フィット」"}),
+    ]
+    assert plan.translated == 3 and audit_summary(plan, "f")["created"] == 3
+    # What was imported, exported again and sent back untouched, changes nothing.
+    current = [
+        option("size", "", SIZE, "サイズ", status="imported", target_hash=SIZE.digest()),
+        option("size", "m", SIZE_M, "M", status="reviewed", target_hash=SIZE_M.digest()),
+    ]
+    again = with_options("ja", *current)
+    plan = plan_import(read(format, export(again, format, "all")), again)
+    assert plan.ok and plan.changes == [] and plan.unchanged == 3  # the tee and the two labels
+
+
+def test_option_labels_are_selected_one_by_one_and_stale_ones_go_out_as_previous() -> None:
+    current = option("size", "", SIZE, "サイズ", status="reviewed", target_hash=SIZE.digest())
+    stale = option("size", "m", SIZE_M, "中", status="imported", target_hash="0" * 64)
+    state = with_options("ja", current, stale)
+    ids = {only: {u.id for u in export_units(state, only) if u.id.startswith("option:")} for only in ONLY}
+    assert ids == {
+        "all": {"option:size::label", "option:size:s:label", "option:size:m:label", "option:fit::label"},
+        "missing": {"option:size:s:label", "option:fit::label"},
+        "stale": {"option:size:m:label"},
+    }
+    units = {unit.id: unit for unit in export_units(state, "all")}
+    assert (units["option:size::label"].target, units["option:size::label"].state) == ("サイズ", "reviewed")
+    assert (units["option:size:m:label"].target, units["option:size:m:label"].previous) == (None, "中")
+    # Confirming the old label for the new source makes it current again.
+    plan = plan_import(csv_file(("option:size:m:label", "ja", "中", SIZE_M.digest())), state)
+    assert [(c.code, c.before, c.fields) for c in plan.changes] == [("size:m", {"name": "中"}, ())]
+
+
+def test_option_label_units_are_checked_like_every_other_text() -> None:
+    state = with_options()
+    parsed = csv_file(
+        ("option:size:xl:label", "ja", "XL", SIZE_M.digest()),  # no such value in use
+        ("option:size:m:name", "ja", "M", SIZE_M.digest()),  # labels only
+        ("option:size:m:x:label", "ja", "M", SIZE_M.digest()),
+        ("option:size::label", "ja", "サイズ", "f" * 64),
+        ("option:size:m:label", "ja", "<b>M</b>", SIZE_M.digest()),
+        ("option:size:s:label", "ja", "S\tmall", SourceText(name="Small").digest()),
+        ("option:fit::label", "ja", "フィット {age}", FIT.digest()),
+        ("option:size:m:label", "ja", "M", SIZE_M.digest()),
+    )
+    plan = plan_import(parsed, state)
+    assert [(problem.line, problem.unit, problem.message) for problem in plan.errors] == [
+        (2, "option:size:xl:label", UNKNOWN_ID),
+        (3, "option:size:m:name", UNKNOWN_ID),
+        (4, "option:size:m:x:label", UNKNOWN_ID),
+        (5, "option:size::label", SOURCE_CHANGED),
+        (6, "option:size:m:label", MARKUP_NOT_ALLOWED),
+        (7, "option:size:s:label", ONE_LINE),
+        (8, "option:fit::label", PLACEHOLDERS),
+        (9, "option:size:m:label", DUPLICATE_ID),
+    ]
+    assert plan.changes == []
+    long = plan_import(csv_file(("option:size:m:label", "ja", "エ" * 101, SIZE_M.digest())), state)
+    assert [(p.message, p.params) for p in long.errors] == [(TOO_LONG, {"limit": 100})]
+    assert plan_import(csv_file(("option:size:m:label", "ja", "エ" * 100, SIZE_M.digest())), state).ok
