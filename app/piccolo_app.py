@@ -11,6 +11,8 @@ from app.catalog.tables import (
     Product,
     ProductImage,
     ProductTranslation,
+    ShopPage,
+    ShopPageTranslation,
     SlugHistory,
     Variant,
 )
@@ -27,6 +29,8 @@ TABLES = [
     CategoryTranslation,
     Product,
     ProductTranslation,
+    ShopPage,
+    ShopPageTranslation,
     SlugHistory,
     ProductImage,
     Variant,

@@ -113,4 +113,32 @@ async def product_page(
     return await cached_page(page, ("product", product_id, tuple(sorted(chosen.items()))), build)
 
 
-CONTROLLERS = [home, category_page, product_page]
+@get("/{locale:str}/pages/{slug:str}", name="page", include_in_schema=False)
+async def content_page(page: NamedDependency[PageRequest], slug: FromPath[str]) -> Response[Any]:
+    """A content page (shipping and returns, about us); old slugs answer 301, unpublished ones 404."""
+    locale, catalog = page.locale.code, page.catalog
+    page_id, target = catalog.page_at(locale, slug)
+    if page_id is None:
+        raise NotFoundException()
+    if target != slug:
+        return Redirect(urls.page_url(locale, target), status_code=301)
+    shown = catalog.pages[page_id]
+    shop_name = page.shop.settings.shop_name
+
+    def build(catalog: Catalog, stock: dict[int, int]) -> PageParts:
+        text = shown.text(locale)
+
+        def alternate(code: str) -> str:
+            return urls.page_url(code, shown.text(code).slug)
+
+        meta = PageMeta(
+            title=f"{text.seo_title or text.name} | {shop_name}",
+            description=text.seo_description or summary(html_to_text(text.description)),
+            alternate=alternate,
+        )
+        return "page.html", {"page": shown}, meta
+
+    return await cached_page(page, ("page", page_id), build)
+
+
+CONTROLLERS = [home, category_page, product_page, content_page]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.catalog.images import write_placeholder_image
+from app.catalog.page_import import import_pages, read_demo_pages
 from app.catalog.rules import (  # variant_combinations and sku_for: shared with the back office
     format_duty_rates,
     format_restrictions,
@@ -333,6 +334,7 @@ async def import_demo_catalogue(
     if on_total:
         on_total(len(products))
     added_categories = await import_categories(categories)
+    added_pages = await import_pages(read_demo_pages(folder), get_settings().default_locale)
     await import_option_labels(options)
     added, variants, skipped, updated = await import_products(
         products,
@@ -341,7 +343,7 @@ async def import_demo_catalogue(
         colour_hex=options.get("colour_hex", {}),
         progress=progress,
     )
-    if added or added_categories or updated:
+    if added or added_categories or updated or added_pages:
         await bump_revision()
         await request_sync(everything=True)
     return ImportResult(

@@ -47,6 +47,22 @@ class CategoryView:
 
 
 @dataclass(frozen=True)
+class PageView:
+    """A published content page of the shop (shipping and returns, about us)."""
+
+    id: int
+    code: str
+    position: int
+    texts: Mapping[str, Text]
+
+    def text(self, locale: str) -> Text:
+        return pick_text(self.texts, locale)
+
+    def shown_text(self, locale: str) -> ShownText:
+        return shown_text(self.texts, locale)
+
+
+@dataclass(frozen=True)
 class VariantView:
     id: int
     sku: str
@@ -139,6 +155,10 @@ class Catalog:
     # locale -> former slug -> id (the slug history): old addresses answer 301 to the current one
     old_product_slugs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     old_category_slugs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # Published content pages, their slugs (locale -> slug -> id) and former slugs, as for products.
+    pages: Mapping[int, PageView] = field(default_factory=dict)
+    page_slugs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    old_page_slugs: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def product_at(self, locale: str, slug: str) -> tuple[int | None, str]:
         """The product a /p/ address in `locale` stands for, and its current slug there (a
@@ -150,6 +170,16 @@ class Catalog:
         """As `product_at`, for a /c/ address."""
         found = _slug_target(self.category_slugs, self.old_category_slugs, locale, slug, self.categories)
         return (found, self.categories[found].text(locale).slug) if found is not None else (None, "")
+
+    def page_at(self, locale: str, slug: str) -> tuple[int | None, str]:
+        """As `product_at`, for a /pages/ address."""
+        found = _slug_target(self.page_slugs, self.old_page_slugs, locale, slug, self.pages)
+        return (found, self.pages[found].text(locale).slug) if found is not None else (None, "")
+
+    @property
+    def footer_pages(self) -> list[PageView]:
+        """The published pages in the merchant's order (the footer's links)."""
+        return sorted(self.pages.values(), key=lambda p: (p.position, p.code))
 
     @property
     def top_categories(self) -> list[CategoryView]:

@@ -7,6 +7,7 @@ import gc
 import json
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +15,7 @@ from app.catalog.rules import (
     Catalog,
     CategoryView,
     ImageView,
+    PageView,
     ProductView,
     Text,
     VariantView,
@@ -28,6 +30,8 @@ from app.catalog.tables import (
     Product,
     ProductImage,
     ProductTranslation,
+    ShopPage,
+    ShopPageTranslation,
     SlugHistory,
     Variant,
 )
@@ -109,15 +113,42 @@ async def load_catalog() -> Catalog:
         )
     catalog = build_catalog(revision, categories, products, label_rows)
     overrides = {(r["variant"], r["market"]): (r["price_minor"], r["currency"]) for r in override_rows}
-    old_slugs: dict[str, dict[str, dict[str, int]]] = {"product": {}, "category": {}}
+    old_slugs: dict[str, dict[str, dict[str, int]]] = {"product": {}, "category": {}, "page": {}}
     for r in await SlugHistory.select().run():
-        old_slugs[r["kind"]].setdefault(r["locale"], {})[r["slug"]] = r["product"] or r["category"]
+        owner = r["product"] or r["category"] or r["page"]
+        old_slugs.setdefault(r["kind"], {}).setdefault(r["locale"], {})[r["slug"]] = owner
+    pages = await load_pages()
     return replace(
         catalog,
         price_overrides=overrides,
         old_product_slugs=old_slugs["product"],
         old_category_slugs=old_slugs["category"],
+        pages=pages,
+        page_slugs=slug_index(pages.values()),
+        old_page_slugs=old_slugs["page"],
     )
+
+
+async def load_pages() -> dict[int, PageView]:
+    """The published content pages that have a text in some locale."""
+    rows = await ShopPage.select().where(ShopPage.is_published == True).run()  # noqa: E712
+    texts: dict[int, dict[str, Text]] = defaultdict(dict)
+    for row in await ShopPageTranslation.select().run():
+        texts[row["page"]][row["locale"]] = _text(row)
+    return {
+        row["id"]: PageView(row["id"], row["code"], row["position"], texts[row["id"]])
+        for row in rows
+        if texts.get(row["id"])
+    }
+
+
+def slug_index(owners: Iterable[PageView]) -> dict[str, dict[str, int]]:
+    """locale -> slug -> id of the pages' texts."""
+    index: dict[str, dict[str, int]] = defaultdict(dict)
+    for owner in owners:
+        for locale, text in owner.texts.items():
+            index[locale][text.slug] = owner.id
+    return dict(index)
 
 
 def _text(row: dict[str, Any]) -> Text:

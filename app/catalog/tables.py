@@ -144,14 +144,43 @@ class OptionLabel(Table):
     updated_at = Timestamptz(null=True, default=None)
 
 
-class SlugHistory(Table):
-    """A product's or category's former slug in one locale: the shop answers it with a 301 to the
-    current one, so links and search results made before a rename keep working."""
+class ShopPage(Table):
+    """A content page of the shop (shipping and returns, about us): its texts are ShopPageTranslation rows."""
 
     id = Serial(primary_key=True)
-    kind = Varchar(length=10)  # "product" or "category"
+    code = Varchar(length=64, unique=True)
+    position = Integer(default=0)  # the order of the footer's links
+    is_published = Boolean(default=True)
+
+
+class ShopPageTranslation(Table):
+    """Name, slug and body of a content page in one locale, with the translation workflow's
+    columns as ProductTranslation has them."""
+
+    id = Serial(primary_key=True)
+    page = ForeignKey(ShopPage, null=False, on_delete=OnDelete.cascade)
+    locale = Varchar(length=16)
+    name = Varchar(length=200)
+    slug = Varchar(length=200)
+    description = Text(default="")  # the page's body: sanitised HTML (app.core.richtext.sanitise_html)
+    seo_title = Varchar(length=200, default="")
+    seo_description = Varchar(length=400, default="")
+    source_hash = Varchar(length=64, default="")
+    source_text = Text(default="")
+    status = Varchar(length=16, default="imported")
+    updated_by = Varchar(length=254, default="")
+    updated_at = Timestamptz(null=True, default=None)
+
+
+class SlugHistory(Table):
+    """A product's, category's or content page's former slug in one locale: the shop answers it
+    with a 301 to the current one, so links and search results made before a rename keep working."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=10)  # "product", "category" or "page"
     product = ForeignKey(Product, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     category = ForeignKey(Category, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    page = ForeignKey(ShopPage, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     locale = Varchar(length=16)
     slug = Varchar(length=300)
     retired_at = Timestamptz(default=TimestamptzNow())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from app.cli.common import console, run
+from app.cli.customs import customs
 from app.cli.fx import fx
 from app.cli.i18n import i18n
 from app.cli.orders import orders
@@ -30,5 +31,19 @@ def main() -> None:
     """Run and operate the storefront."""
 
 
-for command in (init, migrate, serve, worker, orders, fx, prices, i18n, quote, search, staff, translations):
+for command in (
+    init,
+    migrate,
+    serve,
+    worker,
+    orders,
+    fx,
+    prices,
+    i18n,
+    quote,
+    search,
+    staff,
+    translations,
+    customs,
+):
     main.add_command(command)

@@ -84,6 +84,39 @@ def _registrations(production: bool) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in raw.split(",") if part.strip())
 
 
+# The demo shop's customs identity (sender of every parcel): test numbers that pass their check
+# digits (python-stdnum), so the demo and the tests export. Outside production they are the
+# default; in production SHOP_EORI, SHOP_VAT_NUMBER, TAX_REGISTRATION_NUMBERS and SHOP_ADDRESS
+# must say the real ones (customs export lists what is missing).
+DEMO_TAX_NUMBERS = {
+    "IOSS": "IM2760000742",
+    "UK_VAT": "GB980780684",
+    "VOEC": "2024001",
+    "AU_GST": "51824753556",
+    "NZ_GST": "49091850",
+    "SG_OVR": "M90312345X",
+    "CH_VAT": "CHE-116.281.710 MWST",
+}
+DEMO_SHOP_ADDRESS = {"street_address": "Heidestraße 17", "postal_code": "51147", "city": "Köln"}
+# Euros per SDR (IMF special drawing right), used when the FX table has no XDR rate: the CN 22
+# limit is 300 SDR (UPU). Merchant configuration: IMF rate of about 1.17 EUR (2026-11-25); update it
+# with SDR_RATE_EUR, or store an XDR rate (`storefront fx set XDR ...`) to have it follow the FX table.
+SDR_RATE_EUR_DEFAULT = "1.17"
+
+
+def _pairs(name: str, default: dict[str, str], *, upper: bool = True) -> dict[str, str]:
+    """KEY=value,KEY=value from the environment (keys upper- or lower-cased); `default` when unset."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return dict(default)
+    pairs = (part.split("=", 1) for part in raw.split(",") if "=" in part)
+    return {
+        (key.strip().upper() if upper else key.strip().lower()): value.strip()
+        for key, value in pairs
+        if value.strip()
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about a running shop."""
@@ -109,6 +142,15 @@ class Settings:
     # Invoices carry a statement on origin, so goods of preferential origin (EU goods into the UK
     # under the TCA, say) get the preferential duty rate.
     origin_statement: bool = True
+    # Customs declarations (app/customs): the sender's identifiers and address, and the numbers of
+    # the registrations in tax_registrations (TAX_REGISTRATION_NUMBERS=IOSS=IM...,UK_VAT=GB...).
+    shop_eori: str = ""
+    shop_vat_number: str = ""
+    tax_numbers: dict[str, str] = field(default_factory=dict)
+    shop_address: dict[str, str] = field(default_factory=dict)
+    shop_phone: str = ""
+    shop_email: str = ""
+    sdr_rate_eur: str = SDR_RATE_EUR_DEFAULT
     default_locale: str = "en"
     outbox_poll_seconds: float = (
         5  # each worker delivers due follow-ups this often (0: `storefront worker` does)
@@ -175,6 +217,14 @@ def load_settings() -> Settings:
         prices_include_tax=_bool("PRICES_INCLUDE_TAX", True),
         tax_registrations=_registrations(production),
         origin_statement=_bool("ORIGIN_STATEMENT", True),
+        shop_eori=os.environ.get("SHOP_EORI", "" if production else "DE123456789012345"),
+        shop_vat_number=os.environ.get("SHOP_VAT_NUMBER", "" if production else "DE136695976"),
+        tax_numbers=_pairs("TAX_REGISTRATION_NUMBERS", {} if production else DEMO_TAX_NUMBERS),
+        # SHOP_ADDRESS=street_address=...,postal_code=...,city=... (the country is SHOP_COUNTRY).
+        shop_address=_pairs("SHOP_ADDRESS", {} if production else DEMO_SHOP_ADDRESS, upper=False),
+        shop_phone=os.environ.get("SHOP_PHONE", "" if production else "+49 221 123456"),
+        shop_email=os.environ.get("SHOP_EMAIL", "" if production else "shipping@storefront.invalid"),
+        sdr_rate_eur=os.environ.get("SDR_RATE_EUR", SDR_RATE_EUR_DEFAULT),
         default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
         redis_url=os.environ.get("REDIS_URL", ""),
         meilisearch_url=os.environ.get("MEILISEARCH_URL", "").rstrip("/"),

@@ -30,6 +30,7 @@ from app.cart import controllers as cart_pages
 from app.catalog import controllers as catalog_pages
 from app.checkout import controllers as checkout_pages
 from app.core.settings import Settings, get_settings
+from app.customs import controllers as customs_api
 from app.fx.services import refresh_periodically
 from app.markets import controllers as market_pages
 from app.notifications.outbox import deliver_pending
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             checkout_api.router,
             quotes_api.router,
             search_api.router,
+            customs_api.router,
             admin_router(settings),
         ],
         stores=admin_stores(settings),

@@ -21,6 +21,10 @@ from app.core.money import multiply, zero
 from app.i18n.markers import N_
 
 METHOD_NAMES = {"standard": N_("Standard delivery"), "express": N_("Express delivery")}
+# How each method travels, for customs (app/customs/rules.py): postal items declare on CN 22/CN 23,
+# courier shipments on a commercial invoice (merchant configuration: standard = the postal parcel
+# network, express = DHL Express/FedEx/UPS, see data/shipping/rates.toml). Unknown: courier.
+SERVICE_KINDS = {"standard": "postal", "express": "courier"}
 FREE_METHOD = "standard"  # the only method a free-shipping threshold makes free
 # Restriction tags products may carry (data/demo/check.py lists the same); the data file may only
 # restrict these, so a typo there ("lithum_battery") fails at load instead of restricting nothing.

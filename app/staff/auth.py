@@ -225,6 +225,7 @@ MENU: list[tuple[str, str, Permission]] = [
     ("/admin/customers", N_("Customers"), Permission.VIEW_CUSTOMERS),
     ("/admin/products", N_("Products"), Permission.MANAGE_CATALOG),
     ("/admin/categories", N_("Categories"), Permission.MANAGE_CATALOG),
+    ("/admin/pages", N_("Pages"), Permission.MANAGE_CATALOG),
     ("/admin/translations", N_("Translations"), Permission.TRANSLATE),
     ("/admin/stock", N_("Low stock"), Permission.MANAGE_STOCK),
     ("/admin/catalogue/import", N_("Import / export"), Permission.MANAGE_STOCK),

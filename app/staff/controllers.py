@@ -23,8 +23,10 @@ from app.staff.auth import actor_of, parse_date, provide_staff, render_admin, re
 from app.staff.csv_controllers import CSV_HANDLERS
 from app.staff.csv_export import csv_cell
 from app.staff.customer_controllers import CUSTOMER_HANDLERS
+from app.staff.customs_controllers import CUSTOMS_HANDLERS
 from app.staff.dashboard_controllers import DASHBOARD_HANDLERS
 from app.staff.order_controllers import ORDER_HANDLERS
+from app.staff.page_controllers import PAGE_HANDLERS
 from app.staff.product_controllers import PRODUCT_HANDLERS
 from app.staff.rules import Permission, Role, email_is_valid, normalise_email, parse_locales, password_problem
 from app.staff.services import (
@@ -370,6 +372,7 @@ def admin_router(settings: Settings) -> Router:
             audit_list,
             audit_csv,
             *ORDER_HANDLERS,
+            *CUSTOMS_HANDLERS,
             *DASHBOARD_HANDLERS,
             *CUSTOMER_HANDLERS,
             *PRODUCT_HANDLERS,
@@ -378,6 +381,7 @@ def admin_router(settings: Settings) -> Router:
             *EXCHANGE_HANDLERS,
             *CSV_HANDLERS,
             *category_controllers.CATEGORY_HANDLERS,
+            *PAGE_HANDLERS,
             *image_controllers.IMAGE_HANDLERS,
         ],
         middleware=[auth.session_config(settings).middleware, auth.client_limit().middleware],

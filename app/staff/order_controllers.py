@@ -21,6 +21,7 @@ from app.orders.rules import STATUS_LABELS, IllegalTransition, Status, allowed_t
 from app.orders.services import ConcurrentUpdate, OrderNotFound, OrderView, load_order
 from app.payments.providers import provider_registry
 from app.staff.auth import actor_of, admin_locale, parse_date, render_admin, requires
+from app.staff.customs_controllers import customs_panel
 from app.staff.orders import (
     REFUND_KEY_PREFIX,
     OrderActionRefused,
@@ -146,6 +147,7 @@ async def order_screen(
             "provider_label": provider_labels().get(order.payment_provider, order.payment_provider),
             "refundable": order.total - order.refunded,
             "refund_key": (values or {}).get("key") or new_refund_form_key(),
+            "customs": await customs_panel(request, staff, order),
             "values": values or {},
             "notice": done if status == 200 else None,
             "error": error,

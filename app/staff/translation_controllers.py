@@ -159,6 +159,8 @@ def preview_url(entry: Entry) -> str | None:
         return None
     if entry.kind == "product":
         return urls.product_url(entry.locale, slug)
+    if entry.kind == "page":
+        return urls.page_url(entry.locale, slug)
     return urls.category_url(entry.locale, slug)
 
 

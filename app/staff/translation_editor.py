@@ -19,7 +19,7 @@ from app.staff.translations import (
     TranslationChanged,
     TranslationNotFound,
     base_locale,
-    products_under,
+    products_holding,
     publish,
     retire_slug,
     saving,
@@ -210,6 +210,6 @@ async def save_translation(actor: Actor, kind: str, code: str, locale: str, form
             f"{kind}:{code}:{locale}",
             before.snapshot() if before else None,
             {**form.texts(), "status": form.status.value, "source_hash": entry.source_hash[:12]},
-            [entry.owner_id] if kind == "product" else await products_under(entry.owner_id),
+            await products_holding(kind, entry.owner_id),
         )
     return True

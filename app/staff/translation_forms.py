@@ -19,7 +19,7 @@ from app.staff.translation_rules import Status
 
 # --- the editor's form --------------------------------------------------------------------------
 
-NAME_LIMITS = {"product": 300, "category": 200}  # the name columns' lengths
+NAME_LIMITS = {"product": 300, "category": 200, "page": 200}  # the name columns' lengths
 SLUG_LIMIT = 120  # slugify's own limit
 DESCRIPTION_LIMIT = 8000  # below the form reader's 10,000-character cut, so a cut never saves
 SEO_TITLE_LIMIT = 200

@@ -61,7 +61,7 @@ STATE_LABELS: dict[State, str] = {
 }
 # The order a translator works through: what the shop shows wrong first, then what it lacks.
 QUEUE_ORDER: tuple[State, ...] = (State.STALE, State.MISSING, State.DRAFT, State.IMPORTED)
-KINDS = ("product", "category")  # the kinds with a translation table of their own
+KINDS = ("product", "category", "page")  # the kinds with a translation table of their own
 OPTION = "option"  # option axes and values: OptionLabel rows, one editor per axis
 QUEUE_KINDS = (*KINDS, OPTION)
 FIELD_LABELS = {
@@ -71,9 +71,19 @@ FIELD_LABELS = {
     "seo_title": N_("Title for search engines"),
     "seo_description": N_("Description for search engines"),
 }
-KIND_LABELS = {"product": N_("Products"), "category": N_("Categories"), OPTION: N_("Option labels")}
+KIND_LABELS = {
+    "product": N_("Products"),
+    "category": N_("Categories"),
+    "page": N_("Pages"),
+    OPTION: N_("Option labels"),
+}
 # An option's entry holds its axis label and its values' labels together.
-KIND_NAMES = {"product": N_("Product"), "category": N_("Category"), OPTION: N_("Option labels")}
+KIND_NAMES = {
+    "product": N_("Product"),
+    "category": N_("Category"),
+    "page": N_("Page"),
+    OPTION: N_("Option labels"),
+}
 
 
 def state_of(name: str | None, status: str, stored_hash: str, source_hash: str) -> State:

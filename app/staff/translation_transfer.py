@@ -38,7 +38,7 @@ from app.staff.translation_options import option_snapshot
 from app.staff.translation_po_csv import PO
 from app.staff.translation_rules import KINDS, OPTION, Status
 from app.staff.translation_units import ExchangeFile, Unit
-from app.staff.translations import base_locale, products_under, retire_slug, tables
+from app.staff.translations import base_locale, products_holding, retire_slug, tables
 
 SOURCE_FIELDS = ("name", "description", "seo_title", "seo_description")
 
@@ -215,10 +215,7 @@ async def _apply(
                 "source_hash": owner.target_hash[:12],
             }
         after[change.key] = {**{key: change.after[key] for key in change.fields}, "status": "imported"}
-        if change.kind == "product":
-            products.add(owner.owner_id)
-        else:
-            products.update(await products_under(owner.owner_id))
+        products.update(await products_holding(change.kind, owner.owner_id))
     target = f"{state.locale}:{plan.format}:{filename}"
     await record_audit(
         actor, "translation.import", target, before, {**audit_summary(plan, filename), "after": after}

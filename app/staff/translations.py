@@ -16,7 +16,15 @@ from typing import Any
 from piccolo.table import Table
 
 from app.catalog.services import bump_revision
-from app.catalog.tables import Category, CategoryTranslation, Product, ProductTranslation, SlugHistory
+from app.catalog.tables import (
+    Category,
+    CategoryTranslation,
+    Product,
+    ProductTranslation,
+    ShopPage,
+    ShopPageTranslation,
+    SlugHistory,
+)
 from app.core.settings import get_settings
 from app.core.transactions import DUPLICATE_KEY_ERRORS, write_transaction
 from app.search.services import request_sync
@@ -50,10 +58,22 @@ def tables(kind: str) -> tuple[type[Table], type[Table], str]:
         return Product, ProductTranslation, "product"
     if kind == "category":
         return Category, CategoryTranslation, "category"
+    if kind == "page":
+        return ShopPage, ShopPageTranslation, "page"
     raise TranslationNotFound(kind)
 
 
 # --- saving ------------------------------------------------------------------------------------
+
+
+async def products_holding(kind: str, owner_id: int) -> list[int]:
+    """The products whose search documents hold an entry's text: the product itself, a category's
+    products (and its subcategories'), none for a content page (not searched)."""
+    if kind == "product":
+        return [owner_id]
+    if kind == "category":
+        return await products_under(owner_id)
+    return []
 
 
 async def products_under(category_id: int) -> list[int]:
@@ -83,6 +103,7 @@ async def retire_slug(kind: str, owner_id: int, locale: str, old: str, new: str)
                 slug=old,
                 product=owner_id if kind == "product" else None,
                 category=owner_id if kind == "category" else None,
+                page=owner_id if kind == "page" else None,
             )
         ).run()
 

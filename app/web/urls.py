@@ -23,6 +23,11 @@ def product_url(locale: str, slug: str, colour: str | None = None) -> str:
     return f"/{locale}/p/{quote(slug, safe='')}" + _query(colour=colour)
 
 
+def page_url(locale: str, slug: str) -> str:
+    """A content page of the shop (shipping and returns, about us)."""
+    return f"/{locale}/pages/{quote(slug, safe='')}"
+
+
 def cart_url(locale: str) -> str:
     return f"/{locale}/cart"
 
