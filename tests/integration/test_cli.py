@@ -22,7 +22,21 @@ runner = CliRunner()
 
 # Every command and option of the README's `storefront` table.
 README_COMMANDS = {
-    (): ["init", "migrate", "serve", "orders", "i18n", "fx", "prices", "quote"],
+    (): [
+        "init",
+        "migrate",
+        "serve",
+        "worker",
+        "orders",
+        "i18n",
+        "fx",
+        "prices",
+        "quote",
+        "staff",
+        "search",
+        "translations",
+        "customs",
+    ],
     ("init",): ["--no-demo"],
     ("serve",): ["--host", "--port", "--workers", "--reload"],
     ("orders",): ["list", "show", "mark-paid", "ship", "deliver", "cancel", "refund", "expire-unpaid"],
@@ -34,6 +48,14 @@ README_COMMANDS = {
     ("fx", "set"): ["--source", "--as-of", "--force"],
     ("fx", "refresh"): ["--provider"],
     ("prices",): ["set", "unset", "list"],
+    ("worker",): ["--once", "--every"],
+    ("staff",): ["create-owner", "list", "disable", "reset"],
+    ("search",): ["reindex", "status"],
+    ("translations",): ["export", "import", "coverage"],
+    ("translations", "export"): ["--locale", "--format", "--only", "-o"],
+    ("translations", "import"): ["--locale", "--format", "--dry-run", "--actor"],
+    ("customs",): ["export"],
+    ("customs", "export"): ["--since", "--until", "--carrier", "--destination", "--format", "-o"],
 }
 
 
