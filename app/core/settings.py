@@ -99,8 +99,8 @@ DEMO_TAX_NUMBERS = {
 }
 DEMO_SHOP_ADDRESS = {"street_address": "Heidestraße 17", "postal_code": "51147", "city": "Köln"}
 # Euros per SDR (IMF special drawing right), used when the FX table has no XDR rate: the CN 22
-# limit is 300 SDR (UPU). Merchant configuration: IMF rate of about 1.17 EUR (2026-11-25); update it
-# with SDR_RATE_EUR, or store an XDR rate (`storefront fx set XDR ...`) to have it follow the FX table.
+# limit is 300 SDR (UPU). Merchant configuration, about 1.17 EUR (not verified here): update it with
+# SDR_RATE_EUR; no FX provider publishes the SDR, and `fx set` takes only the shop's currencies.
 SDR_RATE_EUR_DEFAULT = "1.17"
 
 
