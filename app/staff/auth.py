@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -232,6 +233,13 @@ MENU: list[tuple[str, str, Permission]] = [
     ("/admin/staff", N_("Staff"), Permission.MANAGE_STAFF),
     ("/admin/audit", N_("Audit log"), Permission.VIEW_AUDIT_LOG),
 ]
+
+
+def admin_url(*parts: str, done: str = "") -> str:
+    """An /admin address from its segments (each quoted, so codes with any character stay one
+    segment), with the ?done= outcome a redirect after a POST shows."""
+    path = "/admin/" + "/".join(quote(part, safe="") for part in parts)
+    return f"{path}?done={done}" if done else path
 
 
 def menu_for(member: StaffMember | None) -> list[tuple[str, str]]:

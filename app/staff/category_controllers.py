@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from app.i18n.markers import N_
-from app.staff.auth import actor_of, admin_locale, render_admin, requires
+from app.staff.auth import actor_of, admin_locale, admin_url, render_admin, requires
 from app.staff.categories import (
     CategoryForm,
     CategoryNotFound,
@@ -49,8 +49,7 @@ CATEGORY_GONE = N_("This category does not exist any more: someone may have dele
 
 
 def category_url(code: str, done: str = "") -> str:
-    path = f"/admin/categories/{quote(code, safe='')}"
-    return f"{path}?done={done}" if done else path
+    return admin_url("categories", code, done=done)
 
 
 def _locales(request: Request[Any, Any, Any], staff: StaffMember) -> tuple[str, str]:

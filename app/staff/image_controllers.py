@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -15,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from app.i18n.markers import N_
-from app.staff.auth import actor_of, admin_locale, render_admin, requires
+from app.staff.auth import actor_of, admin_locale, admin_url, render_admin, requires
 from app.staff.images import (
     ImageDetails,
     ImageNotFound,
@@ -65,8 +64,7 @@ UNKNOWN_ACTION = N_("Use one of the buttons of the form.")
 
 
 def images_url(code: str, done: str = "") -> str:
-    path = f"/admin/products/{quote(code, safe='')}/images"
-    return f"{path}?done={done}" if done else path
+    return admin_url("products", code, "images", done=done)
 
 
 def _locales(request: Request[Any, Any, Any], staff: StaffMember) -> tuple[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -20,7 +19,7 @@ from app.i18n.translations import get_translations
 from app.orders.rules import STATUS_LABELS, IllegalTransition, Status, allowed_transitions
 from app.orders.services import ConcurrentUpdate, OrderNotFound, OrderView, load_order
 from app.payments.providers import provider_registry
-from app.staff.auth import actor_of, admin_locale, parse_date, render_admin, requires
+from app.staff.auth import actor_of, admin_locale, admin_url, parse_date, render_admin, requires
 from app.staff.customs_controllers import customs_panel
 from app.staff.orders import (
     REFUND_KEY_PREFIX,
@@ -180,8 +179,7 @@ def address_lines(order: OrderView, access: ContactAccess, identity: StaffIdenti
 
 
 def order_url(number: str, done: str = "") -> str:
-    path = f"/admin/orders/{quote(number, safe='')}"
-    return f"{path}?done={done}" if done else path
+    return admin_url("orders", number, done=done)
 
 
 @get("/orders/{number:str}", name="admin-order", guards=[requires(Permission.VIEW_ORDERS)])

@@ -5,7 +5,6 @@ managers; translators translate pages in the translation workflow."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -14,7 +13,7 @@ from litestar.response import Redirect
 
 from app.i18n.locales import LOCALES
 from app.i18n.markers import N_
-from app.staff.auth import actor_of, render_admin, requires
+from app.staff.auth import actor_of, admin_url, render_admin, requires
 from app.staff.rules import Permission
 from app.staff.services import StaffMember
 from app.staff.shop_pages import (
@@ -46,8 +45,7 @@ CHANGED = N_("Someone else saved this page while you were editing it. Their vers
 
 
 def page_url(code: str, done: str = "") -> str:
-    path = f"/admin/pages/{quote(code, safe='')}"
-    return f"{path}?done={done}" if done else path
+    return admin_url("pages", code, done=done)
 
 
 def _base(request: Request[Any, Any, Any]) -> str:

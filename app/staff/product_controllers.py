@@ -6,7 +6,6 @@ variants at or below their low-stock threshold)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
@@ -25,6 +24,7 @@ from app.staff.auth import (
     StaffForbidden,
     actor_of,
     admin_locale,
+    admin_url,
     current_staff,
     render_admin,
     requires,
@@ -115,8 +115,7 @@ async def products_list(
 
 
 def product_url(code: str, done: str = "") -> str:
-    path = f"/admin/products/{quote(code, safe='')}"
-    return f"{path}?done={done}" if done else path
+    return admin_url("products", code, done=done)
 
 
 # --- a new product ------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ screens' URLs, the context of a locale's pages, and the editors' messages."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 
 from app.i18n.locales import LOCALES
 from app.i18n.markers import N_
-from app.staff.auth import StaffForbidden, render_admin
+from app.staff.auth import StaffForbidden, admin_url, render_admin
 from app.staff.rules import Permission, can
 from app.staff.services import StaffMember
 from app.staff.translation_rules import FIELD_LABELS, KIND_LABELS, KIND_NAMES, STATE_LABELS, fallback_for
@@ -45,8 +45,7 @@ def not_found(request: Request[Any, Any, Any], staff: StaffMember) -> Response[A
 
 
 def editor_url(locale: str, kind: str, code: str, done: str = "") -> str:
-    path = f"/admin/translations/{locale}/{kind}/{quote(code, safe='')}"
-    return f"{path}?done={done}" if done else path
+    return admin_url("translations", locale, kind, code, done=done)
 
 
 def queue_url(locale: str, kind: str = "", state: str = "") -> str:
