@@ -49,6 +49,7 @@ def product(
     origin: str = "PT",
     weight: int = 200,
     adjustments: dict[str, str] | None = None,
+    tariff_codes: dict[str, str] | None = None,
     **names: str,
 ) -> dict[str, Any]:
     return {
@@ -59,6 +60,7 @@ def product(
         "customs_description": f"{name}, test article",
         "price": price,
         "hs_code": hs_code,
+        "tariff_codes": tariff_codes or {},  # national numbers by destination: {"US": "6109100012"}
         "origin_country": origin,
         "weight_grams": weight,
         "dimensions_mm": [300, 200, 30],

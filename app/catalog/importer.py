@@ -15,8 +15,12 @@ from typing import Any
 from app.catalog.images import write_placeholder_image
 from app.catalog.page_import import import_pages, read_demo_pages
 from app.catalog.rules import (  # variant_combinations and sku_for: shared with the back office
+    TariffProblem,
+    check_tariff_codes,
     format_duty_rates,
     format_restrictions,
+    format_tariff_codes,
+    hs_subheading,
     sku_for,
     slugify,
     unique_slug,
@@ -59,7 +63,8 @@ class ImportResult:
     products: int
     variants: int
     skipped: int
-    updated: int = 0  # existing products whose tax class, restrictions or duty rates changed
+    # existing products whose tax class, restrictions or duty rates changed, or tariff numbers were filled
+    updated: int = 0
 
 
 def tax_fields(data: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -112,6 +117,20 @@ def duty_rates_column(code: str, rates: object) -> str:
     if len(column) > DUTY_RATES_MAX_LENGTH:
         raise CatalogueDataError(f"product {code}: duty_rates longer than {DUTY_RATES_MAX_LENGTH} characters")
     return column
+
+
+def tariff_codes_column(code: str, data: Mapping[str, Any]) -> str:
+    """A product's national tariff numbers by destination ({"US": "6205900010"}), validated against
+    its HS code (app.catalog.rules.check_tariff_codes); optional in the data."""
+    codes = data.get("tariff_codes", {})
+    if not isinstance(codes, Mapping) or not all(isinstance(number, str) for number in codes.values()):
+        raise CatalogueDataError(
+            f"product {code}: tariff_codes must map countries to numbers as strings, got {codes!r}"
+        )
+    checked = check_tariff_codes(codes, str(data.get("hs_code", "")))
+    if isinstance(checked, TariffProblem):
+        raise CatalogueDataError(f"product {code}: tariff_codes: {checked.describe()}")
+    return format_tariff_codes(checked)
 
 
 def demo_stock(sku: str) -> int:
@@ -204,20 +223,28 @@ async def import_products(
 ) -> tuple[int, int, int, int]:
     """Insert products that do not exist yet with translations, variants and images.
 
-    Products that exist already are skipped, apart from their tax class and restrictions, which
-    are brought up to date. Every product is validated before anything is written.
+    Products that exist already are skipped, apart from their tax class, restrictions and duty
+    rates, which are brought up to date, and their national tariff numbers, filled in where they
+    have none. Every product is validated before anything is written.
     Returns (products added, variants added, products skipped because they exist, products updated).
     """
     products = list(products)
     tax_by_code = {data["code"]: tax_fields(data) for data in products}
+    tariffs_by_code = {data["code"]: tariff_codes_column(data["code"], data) for data in products}
     now = now or datetime.now(UTC)
     categories = {row["code"]: row["id"] for row in await Category.select(Category.id, Category.code).run()}
+    stored_rows = await Product.select(
+        Product.code,
+        Product.tax_class,
+        Product.restrictions,
+        Product.duty_rates,
+        Product.hs_code,
+        Product.tariff_codes,
+    ).run()
     existing = {
-        row["code"]: (row["tax_class"], row["restrictions"], row["duty_rates"])
-        for row in await Product.select(
-            Product.code, Product.tax_class, Product.restrictions, Product.duty_rates
-        ).run()
+        row["code"]: (row["tax_class"], row["restrictions"], row["duty_rates"]) for row in stored_rows
     }
+    stored_tariffs = {row["code"]: (row["hs_code"], row["tariff_codes"]) for row in stored_rows}
     taken: dict[str, set[str]] = {}
     for row in await ProductTranslation.select(ProductTranslation.locale, ProductTranslation.slug).run():
         taken.setdefault(row["locale"], set()).add(row["slug"])
@@ -225,14 +252,28 @@ async def import_products(
     added = variants_added = skipped = updated = 0
     for index, data in enumerate(products):
         tax_class, restrictions, duty_rates = tax_by_code[data["code"]]
+        tariff_codes = tariffs_by_code[data["code"]]
         if data["code"] in existing:
             skipped += 1
+            changes: dict[Any, Any] = {}
             if existing[data["code"]] != (tax_class, restrictions, duty_rates):
-                changes: dict[Any, Any] = {
-                    Product.tax_class: tax_class,
-                    Product.restrictions: restrictions,
-                    Product.duty_rates: duty_rates,
-                }
+                changes.update(
+                    {
+                        Product.tax_class: tax_class,
+                        Product.restrictions: restrictions,
+                        Product.duty_rates: duty_rates,
+                    }
+                )
+            stored_hs, stored_codes = stored_tariffs[data["code"]]
+            # Tariff numbers only fill a product that has none (imported before they existed), under
+            # the same HS subheading: numbers a merchant entered in the back office are kept.
+            if (
+                stored_codes == "{}"
+                and tariff_codes != "{}"
+                and hs_subheading(stored_hs) == hs_subheading(str(data["hs_code"]))
+            ):
+                changes[Product.tariff_codes] = tariff_codes
+            if changes:
                 await Product.update(changes).where(Product.code == data["code"]).run()
                 updated += 1
             if progress:
@@ -249,6 +290,7 @@ async def import_products(
                 tax_class=tax_class,
                 restrictions=restrictions,
                 duty_rates=duty_rates,
+                tariff_codes=tariff_codes,
                 weight_grams=data["weight_grams"],
                 length_mm=length,
                 width_mm=width,
@@ -329,7 +371,8 @@ async def import_demo_catalogue(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Load the demo catalogue; running it again adds nothing, only updates tax classes and restrictions."""
+    """Load the demo catalogue; running it again adds nothing, only updates tax classes, restrictions
+    and duty rates, and fills in missing national tariff numbers."""
     categories, options, products = read_demo_files(folder)
     if on_total:
         on_total(len(products))

@@ -1,4 +1,5 @@
-"""Pure catalogue logic: the read model, slugs, sorting, pagination and variant choice."""
+"""Pure catalogue logic: the read model, slugs, sorting, pagination, variant choice and national
+tariff numbers."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import product as cartesian
+
+from babel import Locale
 
 from app.i18n.locales import LOCALES, fallback_chain
 
@@ -99,6 +102,8 @@ class ProductView:
     tax_class: str  # one of app.tax.model.PRODUCT_TAX_CLASSES
     restrictions: frozenset[str]  # shipping restriction tags: lithium_battery, liquid, aerosol, food
     duty_rates: Mapping[str, Decimal] = field(default_factory=dict)  # percent by country ("EU": members)
+    # National tariff numbers by destination country ({"US": "6205900010"}): see check_tariff_codes.
+    tariff_codes: Mapping[str, str] = field(default_factory=dict)
 
     def text(self, locale: str) -> Text:
         return pick_text(self.texts, locale)
@@ -266,6 +271,113 @@ def parse_duty_rates(raw: str) -> dict[str, Decimal]:
 def format_duty_rates(rates: Mapping[str, Decimal]) -> str:
     """The column value: sorted keys, rates as decimal strings, so equal rates store alike."""
     return json.dumps({country: str(rates[country]) for country in sorted(rates)}, separators=(",", ":"))
+
+
+# --- national tariff numbers ------------------------------------------------------------------
+# Only the first 6 digits of a commodity code are the international Harmonized System; the digits
+# after them belong to one country's tariff (US HTSUS 10, China 10, Korea 10, Japan 9, Brazil 8,
+# Switzerland 8, EU CN 8). A product therefore keeps one national number per destination
+# (Product.tariff_codes), each an extension of its own HS subheading.
+
+TARIFF_CODE = re.compile(r"[0-9]{8,10}")
+TARIFF_SEPARATORS = re.compile(r"[,;\n]")
+TARIFF_NOISE = re.compile(r"[\s.]")  # "6205.90.00 10" is typed as printed in the tariffs
+MAX_TARIFF_CODES = 25  # 25 numbers of 10 digits fit Product.tariff_codes, a Varchar(500)
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})  # CLDR groupings and pseudo-locales
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes of countries and territories (CLDR's list, without its groupings)."""
+    codes = {str(code) for code in Locale("en").territories}
+    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
+
+
+def is_country_code(code: str) -> bool:
+    return code in country_codes()
+
+
+@dataclass(frozen=True)
+class TariffProblem:
+    """Why national tariff numbers are refused: the kind, and the entry concerned."""
+
+    kind: str  # "format", "country", "duplicate", "digits", "prefix", "too_many"
+    country: str = ""
+    code: str = ""  # the number (or for "format", the entry) as typed
+    hs: str = ""  # for "prefix": the 6 digits the number must start with
+
+    def describe(self) -> str:
+        """The problem in English (data files and the CLI; the back office translates its own)."""
+        return {
+            "format": f"{self.code!r} is not a country code, '=' and a number, like US=6205900010",
+            "country": f"{self.country!r} is not a two-letter ISO country code",
+            "duplicate": f"{self.country} is given twice",
+            "digits": f"the number for {self.country} must have 8 to 10 digits, got {self.code!r}",
+            "prefix": f"the number for {self.country} ({self.code}) must start with the HS code {self.hs}",
+            "too_many": f"at most {MAX_TARIFF_CODES} national tariff numbers",
+        }[self.kind]
+
+
+def hs_subheading(hs_code: str) -> str:
+    """The 6 international digits of a stored or typed HS code ("6205.90.0010" -> "620590"); "" when
+    it has fewer than 6 digits."""
+    digits = TARIFF_NOISE.sub("", hs_code)
+    return digits[:6] if len(digits) >= 6 and digits[:6].isascii() and digits[:6].isdigit() else ""
+
+
+def check_tariff_codes(
+    entries: Mapping[str, object] | Iterable[tuple[object, object]], hs_code: str
+) -> dict[str, str] | TariffProblem:
+    """National tariff numbers by destination, checked and normalised ({"us": "6205.90.0010"} ->
+    {"US": "6205900010"}), or the first problem. Keys are ISO country codes, numbers 8 to 10 digits
+    (spaces and dots dropped) and, when the product has an HS code, they start with its 6 digits."""
+    pairs = entries.items() if isinstance(entries, Mapping) else entries
+    hs = hs_subheading(hs_code)
+    checked: dict[str, str] = {}
+    for key, value in pairs:
+        country = key.strip().upper() if isinstance(key, str) else ""
+        if not is_country_code(country):
+            return TariffProblem("country", str(key).strip()[:40])
+        if country in checked:
+            return TariffProblem("duplicate", country)
+        number = TARIFF_NOISE.sub("", value) if isinstance(value, str) else ""
+        if not TARIFF_CODE.fullmatch(number):
+            return TariffProblem("digits", country, str(value)[:40])
+        if hs and not number.startswith(hs):
+            return TariffProblem("prefix", country, number, hs)
+        checked[country] = number
+    if len(checked) > MAX_TARIFF_CODES:
+        return TariffProblem("too_many")
+    return {country: checked[country] for country in sorted(checked)}
+
+
+def parse_tariff_text(text: str) -> list[tuple[str, str]] | TariffProblem:
+    """The typed form `US=6205900010, CH=6205.90.00` as (country, number) pairs, unchecked (for
+    check_tariff_codes); entries are separated by commas, semicolons or line breaks; "" -> []."""
+    pairs: list[tuple[str, str]] = []
+    for entry in TARIFF_SEPARATORS.split(text):
+        if not entry.strip():
+            continue
+        country, equals, number = entry.partition("=")
+        if not equals or not country.strip() or not number.strip():
+            return TariffProblem("format", code=entry.strip()[:40])
+        pairs.append((country, number))
+    return pairs
+
+
+def format_tariff_text(codes: Mapping[str, str], separator: str = ", ") -> str:
+    """The typed form of stored numbers: `CH=62059000, US=6205900010` (countries sorted)."""
+    return separator.join(f"{country}={codes[country]}" for country in sorted(codes))
+
+
+def parse_tariff_codes(raw: str) -> dict[str, str]:
+    """A product's national tariff numbers from its column ('{"US": "6205900010"}')."""
+    return {str(country): str(code) for country, code in json.loads(raw or "{}").items()}
+
+
+def format_tariff_codes(codes: Mapping[str, str]) -> str:
+    """The column value: sorted keys, no spaces, so equal numbers store alike."""
+    return json.dumps({country: codes[country] for country in sorted(codes)}, separators=(",", ":"))
 
 
 def slugify(text: str) -> str:

@@ -21,6 +21,7 @@ from app.catalog.rules import (
     VariantView,
     parse_duty_rates,
     parse_restrictions,
+    parse_tariff_codes,
 )
 from app.catalog.tables import (
     CatalogRevision,
@@ -196,6 +197,7 @@ def _product_view(
         tax_class=row["tax_class"],
         restrictions=parse_restrictions(row["restrictions"]),
         duty_rates=parse_duty_rates(row["duty_rates"]),
+        tariff_codes=parse_tariff_codes(row["tariff_codes"]),
     )
 
 

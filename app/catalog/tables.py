@@ -65,6 +65,9 @@ class Product(Table):
     # The merchant's duty rates (percent) by destination, overriding the tariff defaults of
     # data/tax/duties.toml: a canonical JSON object such as {"CH": "2.5", "EU": "0"} ("EU": every member).
     duty_rates = Varchar(length=500, default="{}")
+    # National tariff numbers by destination country, each the HS subheading plus that country's
+    # digits: {"CH": "62059000", "US": "6205900010"} (app.catalog.rules.check_tariff_codes).
+    tariff_codes = Varchar(length=500, default="{}")
     weight_grams = Integer()
     length_mm = Integer()
     width_mm = Integer()

@@ -216,6 +216,7 @@ async def _write_order(
                     line_total_minor=to_minor(line.total),
                     settlement_total_minor=settlement_minor,
                     hs_code=line.product.hs_code,
+                    tariff_code=line.product.tariff_codes.get(request.country, ""),
                     origin_country=line.product.origin_country,
                     customs_description=line.product.customs_description,
                     weight_grams=line.product.weight_grams,

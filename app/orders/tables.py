@@ -86,6 +86,8 @@ class OrderLine(Table):
     line_total_minor = BigInt()
     settlement_total_minor = BigInt(default=0)
     hs_code = Varchar(length=12)
+    # The product's national tariff number for the order's destination at checkout ("" = none given).
+    tariff_code = Varchar(length=12, default="")
     origin_country = Varchar(length=2)
     customs_description = Varchar(length=300, default="")
     weight_grams = Integer()

@@ -8,8 +8,9 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from app.catalog.rules import format_tariff_text, parse_tariff_codes
 from app.catalog.tables import Product, ProductTranslation, Variant
-from app.staff.csv_import import decimal_text, options_text
+from app.staff.csv_import import TARIFF_SEPARATOR, decimal_text, options_text
 from app.staff.csv_parse import FORMULA_START, PRODUCT_COLUMNS, STOCK_COLUMNS
 from app.staff.product_fields import stored_options
 
@@ -42,6 +43,7 @@ async def products_csv(base_locale: str) -> str:
             Product.code,
             Product.is_published,
             Product.hs_code,
+            Product.tariff_codes,
             Product.origin_country,
             Product.weight_grams,
         ).run()
@@ -74,6 +76,7 @@ async def products_csv(base_locale: str) -> str:
                 names.get(product["id"], ""),
                 "yes" if product["is_published"] else "no",
                 product["hs_code"],
+                format_tariff_text(parse_tariff_codes(product["tariff_codes"]), TARIFF_SEPARATOR),
                 product["origin_country"],
                 product["weight_grams"],
                 decimal_text(variant["price_minor"], variant["currency"]),

@@ -4,8 +4,8 @@
 `Plan`: the errors per line and every change as before -> after. The caller applies a plan only
 when it has no errors, so an import with any error changes nothing.
 
-The field rules (price, stock, HS code, origin, weight) are the product forms' own
-(app.staff.product_fields), so a value the form refuses is refused here too.
+The field rules (price, stock, HS code, national tariff numbers, origin, weight) are the product
+forms' own (app.staff.product_fields), so a value the form refuses is refused here too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.rules import OptionProblem, parse_option_axes, sku_is_valid
+from app.catalog.rules import (
+    OptionProblem,
+    TariffProblem,
+    check_tariff_codes,
+    format_tariff_text,
+    parse_option_axes,
+    sku_is_valid,
+)
 from app.core.money import precision
 from app.i18n.markers import N_
 from app.staff.csv_parse import STOCK, LineError, ParsedFile, Row, shown
@@ -34,9 +41,12 @@ from app.staff.product_fields import (
     country_is_valid,
     parse_count,
     parse_price,
+    read_tariff_codes,
+    tariff_error,
 )
 
-PRODUCT_FIELDS = ("name", "published", "hs_code", "origin_country", "weight_grams")
+PRODUCT_FIELDS = ("name", "published", "hs_code", "tariff_codes", "origin_country", "weight_grams")
+TARIFF_SEPARATOR = "; "  # the cell's form: CH=62059000; US=6205900010
 YES = frozenset({"yes", "true", "1", "y"})
 NO = frozenset({"no", "false", "0", "n"})
 
@@ -65,6 +75,7 @@ FIELD_LABELS = {
     "name": N_("Name"),
     "published": N_("Published"),
     "hs_code": N_("HS code"),
+    "tariff_codes": N_("National tariff numbers"),
     "origin_country": N_("Country of origin"),
     "weight_grams": N_("Weight (grams)"),
     "price": N_("Price"),
@@ -101,6 +112,7 @@ class ProductState:
     weight_grams: int
     combinations: frozenset[frozenset[tuple[str, str]]]  # its variants' option sets
     axes: tuple[str, ...] | None  # the option axes its variants use, in order; None: no variant yet
+    tariff_codes: Mapping[str, str] = field(default_factory=dict)  # national numbers by destination
 
 
 @dataclass(frozen=True)
@@ -207,6 +219,18 @@ def _price(text: str, currency: str, line: int, errors: list[LineError]) -> int 
     return None
 
 
+def _field_value(name: str, text: str, line: int) -> tuple[Any, str] | LineError:
+    """A product field's value and how the report shows it, or why it is refused. Tariff numbers
+    are checked here for their form only; against the HS code in _tariff_errors."""
+    if name == "tariff_codes":
+        codes = read_tariff_codes(text, "")
+        if isinstance(codes, tuple):
+            return LineError(line, *codes)
+        return codes, format_tariff_text(codes, TARIFF_SEPARATOR)
+    parsed = _product_field(name, text)
+    return LineError(line, FIELD_ERRORS[name]) if parsed is None else parsed
+
+
 def _product_field(name: str, text: str) -> tuple[Any, str] | None:
     """A product field's value and how the report shows it, or None when refused."""
     if name == "name":
@@ -235,6 +259,8 @@ FIELD_ERRORS = {
 def _display(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return format_tariff_text(value, TARIFF_SEPARATOR)
     return str(value)
 
 
@@ -264,6 +290,7 @@ def plan_import(parsed: ParsedFile, state: CatalogueState, *, may_edit_prices: b
         else:
             _product_row(plan, row, state, variant, errors, product_fields, new_combinations, may_edit_prices)
         plan.errors.extend(errors)
+    plan.errors.extend(_tariff_errors(state, product_fields))
     _product_changes(plan, state, product_fields)
     plan.errors.sort(key=lambda error: error.line)
     plan.changes.sort(key=lambda change: change.line)
@@ -300,9 +327,9 @@ def _product_row(
         text = cells.get(name, "")
         if not text:
             continue  # an empty cell keeps the current value
-        parsed = _product_field(name, text)
-        if parsed is None:
-            errors.append(LineError(line, FIELD_ERRORS[name]))
+        parsed = _field_value(name, text, line)
+        if isinstance(parsed, LineError):
+            errors.append(parsed)
             continue
         earlier = product_fields.setdefault((code, name), (*parsed, line))
         if earlier[0] != parsed[0]:
@@ -352,6 +379,27 @@ def _product_row(
         after = f"{options_text(options) or '–'}; {decimal_text(price, currency)} {currency}; {stock}"
         plan.changes.append(Change(line, sku, "new", "", after))
         plan.touched_products.add(product.id)
+
+
+def _tariff_errors(
+    state: CatalogueState, product_fields: Mapping[tuple[str, str], tuple[Any, str, int]]
+) -> list[LineError]:
+    """Each product's national tariff numbers as the file leaves them must start with its HS code
+    as the file leaves it: a new HS code with the old numbers is refused too, on its line."""
+    errors = []
+    for code in sorted({code for code, name in product_fields if name in ("hs_code", "tariff_codes")}):
+        product = state.products.get(code)
+        if product is None:
+            continue
+        hs = product_fields.get((code, "hs_code"))
+        codes = product_fields.get((code, "tariff_codes"))
+        checked = check_tariff_codes(
+            codes[0] if codes else product.tariff_codes, hs[0] if hs else product.hs_code
+        )
+        if isinstance(checked, TariffProblem):
+            line = codes[2] if codes else hs[2] if hs else 0
+            errors.append(LineError(line, *tariff_error(checked)))
+    return errors
 
 
 def _product_changes(

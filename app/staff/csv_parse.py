@@ -28,6 +28,7 @@ PRODUCT_COLUMNS = (
     "name",
     "published",
     "hs_code",
+    "tariff_codes",
     "origin_country",
     "weight_grams",
     "price",

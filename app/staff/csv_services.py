@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.catalog.rules import slugify, unique_slug
+from app.catalog.rules import format_tariff_codes, parse_tariff_codes, slugify, unique_slug
 from app.catalog.services import bump_revision
 from app.catalog.tables import Product, ProductTranslation, Variant
 from app.core.transactions import DUPLICATE_KEY_ERRORS, write_transaction
@@ -32,6 +32,7 @@ CHUNK = 500  # ids per IN (...): well under every engine's limit on bound parame
 PRODUCT_COLUMNS = {
     "published": Product.is_published,
     "hs_code": Product.hs_code,
+    "tariff_codes": Product.tariff_codes,
     "origin_country": Product.origin_country,
     "weight_grams": Product.weight_grams,
 }
@@ -111,6 +112,7 @@ async def load_state(
                 weight_grams=row["weight_grams"],
                 combinations=frozenset(combinations.get(row["id"], set())),
                 axes=axes.get(row["id"]),
+                tariff_codes=parse_tariff_codes(row["tariff_codes"]),
             )
     variant_rows = await _rows_by_id(Variant, [Variant.all_columns()], variant_ids, lock=lock)
     variants = {
@@ -155,7 +157,11 @@ async def _apply(plan: Plan, locale: str) -> None:
     """Write a checked plan (inside the caller's transaction)."""
     taken: set[str] | None = None
     for product_id, values in sorted(plan.product_values.items()):
-        columns: dict[Any, Any] = {PRODUCT_COLUMNS[k]: v for k, v in values.items() if k in PRODUCT_COLUMNS}
+        columns: dict[Any, Any] = {
+            PRODUCT_COLUMNS[k]: format_tariff_codes(v) if k == "tariff_codes" else v
+            for k, v in values.items()
+            if k in PRODUCT_COLUMNS
+        }
         if columns:
             await Product.update(columns).where(Product.id == product_id).run()
         if "name" in values:

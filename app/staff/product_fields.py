@@ -8,13 +8,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 from typing import Any
 
-from babel import Locale
-
-from app.catalog.rules import OptionProblem, duplicate_skus, sku_is_valid
+from app.catalog.rules import (
+    MAX_TARIFF_CODES,
+    OptionProblem,
+    TariffProblem,
+    check_tariff_codes,
+    duplicate_skus,
+    format_tariff_text,
+    is_country_code,
+    parse_tariff_text,
+    sku_is_valid,
+)
 from app.core.money import charge_unit, minor_unit, parse_typed_amount, precision
 from app.i18n.markers import N_
 
@@ -25,13 +32,21 @@ MAX_STOCK = 1_000_000_000
 MAX_PRICE_MINOR = 10**15
 MAX_NAME = 300  # ProductTranslation.name is a Varchar(300)
 MAX_CUSTOMS_DESCRIPTION = 300  # Product.customs_description is a Varchar(300)
-NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})  # CLDR groupings, not countries
+MAX_TARIFF_TEXT = 1000  # typed: 25 numbers with dots and spaces fit; longer is refused, not cut
 
 BAD_HS_CODE = N_("The HS code has 6 to 10 digits, like 610910.")
 BAD_ORIGIN = N_("Enter the country of origin as a two-letter ISO code, like PT.")
 BAD_WEIGHT = N_("Enter the weight in grams as a whole number greater than zero.")
 BAD_DIMENSION = N_("Enter the size in millimetres as a whole number from 1 to 10,000.")
 BAD_CUSTOMS_TEXT = N_("The customs description has at most 300 characters.")
+TARIFF_PROBLEMS = {
+    "format": N_("Write “%(code)s” as a country code, “=” and the number, like US=6205900010."),
+    "country": N_("“%(country)s” is not a two-letter ISO country code, like US or CH."),
+    "duplicate": N_("%(country)s has two tariff numbers: keep one."),
+    "digits": N_("The tariff number for %(country)s has 8 to 10 digits, like 6205900010."),
+    "prefix": N_("The tariff number for %(country)s must start with the product's HS code %(hs)s."),
+    "too_many": N_("Enter at most %(count)s national tariff numbers."),
+}
 BAD_PRICE = N_("Enter a price greater than zero, like 12.50.")
 BAD_PRICE_STEP = N_("%(currency)s prices have at most %(digits)s decimal places.")
 BAD_STOCK = N_("Enter the stock as a whole number, zero or more.")
@@ -60,17 +75,26 @@ class Customs:
     width_mm: int
     height_mm: int
     description: str
-
-
-@cache
-def _countries() -> frozenset[str]:
-    territories = Locale("en").territories
-    codes = {str(code) for code in territories}
-    return frozenset(code for code in codes if len(code) == 2 and code.isalpha()) - NOT_COUNTRIES
+    tariff_codes: Mapping[str, str] = field(default_factory=dict)  # national numbers by destination
 
 
 def country_is_valid(code: str) -> bool:
-    return code in _countries()
+    return is_country_code(code)
+
+
+def tariff_error(problem: TariffProblem) -> tuple[str, dict[str, Any]]:
+    params = {"country": problem.country, "code": problem.code, "hs": problem.hs, "count": MAX_TARIFF_CODES}
+    return TARIFF_PROBLEMS[problem.kind], params
+
+
+def read_tariff_codes(text: str, hs_code: str) -> dict[str, str] | tuple[str, dict[str, Any]]:
+    """Typed national tariff numbers (`US=6205900010, CH=62059000`) checked against the product's
+    HS code, or the error to show (a gettext msgid and its parameters)."""
+    if len(text) > MAX_TARIFF_TEXT:
+        return tariff_error(TariffProblem("too_many"))
+    pairs = parse_tariff_text(text)
+    checked = pairs if isinstance(pairs, TariffProblem) else check_tariff_codes(pairs, hs_code)
+    return tariff_error(checked) if isinstance(checked, TariffProblem) else checked
 
 
 def parse_price(text: str, currency: str) -> int | str:
@@ -117,6 +141,7 @@ CUSTOMS_KEYS = (
     "width_mm",
     "height_mm",
     "customs_description",
+    "tariff_codes",
 )
 
 
@@ -129,6 +154,7 @@ def customs_values(customs: Customs) -> dict[str, str]:
         "width_mm": str(customs.width_mm),
         "height_mm": str(customs.height_mm),
         "customs_description": customs.description,
+        "tariff_codes": format_tariff_text(customs.tariff_codes),
     }
 
 
@@ -142,10 +168,15 @@ def read_customs(get: Getter, values: dict[str, str], errors: Errors) -> Customs
         width_mm=get("width_mm"),
         height_mm=get("height_mm"),
         customs_description=get("customs_description", MAX_CUSTOMS_DESCRIPTION + 1),
+        tariff_codes=get("tariff_codes", MAX_TARIFF_TEXT + 1),
     )
     hs_code = values["hs_code"].replace(".", "").replace(" ", "")
     if not HS_CODE.match(hs_code):
         errors["hs_code"] = (BAD_HS_CODE, {})
+    # Checked against the typed HS code when it is valid (else its own error is enough).
+    tariff_codes = read_tariff_codes(values["tariff_codes"], "" if "hs_code" in errors else hs_code)
+    if isinstance(tariff_codes, tuple):
+        errors["tariff_codes"] = tariff_codes
     if not country_is_valid(values["origin_country"]):
         errors["origin_country"] = (BAD_ORIGIN, {})
     weight = parse_count(values["weight_grams"], minimum=1, maximum=MAX_WEIGHT_GRAMS)
@@ -168,6 +199,7 @@ def read_customs(get: Getter, values: dict[str, str], errors: Errors) -> Customs
         width_mm=sizes["width_mm"] or 0,
         height_mm=sizes["height_mm"] or 0,
         description=values["customs_description"],
+        tariff_codes=tariff_codes if isinstance(tariff_codes, dict) else {},
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.catalog.rules import (
     OptionProblem,
+    format_tariff_codes,
     parse_option_axes,
     product_code_is_valid,
     sku_for,
@@ -212,6 +213,7 @@ async def _insert_product(actor: Actor, new: NewProductForm, locale: str) -> Non
                 hs_code=customs.hs_code,
                 origin_country=customs.origin_country,
                 customs_description=customs.description,
+                tariff_codes=format_tariff_codes(customs.tariff_codes),
                 tax_class=new.tax_class,
                 weight_grams=customs.weight_grams,
                 length_mm=customs.length_mm,

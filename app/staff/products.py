@@ -17,7 +17,7 @@ from typing import Any
 
 from moneyed import Money
 
-from app.catalog.rules import sku_for
+from app.catalog.rules import format_tariff_codes, parse_tariff_codes, sku_for
 from app.catalog.services import bump_revision
 from app.catalog.tables import CategoryTranslation, Product, ProductTranslation, Variant
 from app.core.money import from_minor, precision
@@ -246,6 +246,7 @@ class ProductEdit:
             "weight_grams": self.customs.weight_grams,
             "dimensions_mm": [self.customs.length_mm, self.customs.width_mm, self.customs.height_mm],
             "customs_description": self.customs.description,
+            "tariff_codes": dict(self.customs.tariff_codes),
             "variants": {
                 v.sku: {"price": str(v.price.amount), "currency": v.currency, "stock": v.stock}
                 for v in self.variants
@@ -296,6 +297,7 @@ async def load_product_edit(code: str, locale: str) -> ProductEdit:
             width_mm=row["width_mm"],
             height_mm=row["height_mm"],
             description=row["customs_description"],
+            tariff_codes=parse_tariff_codes(row["tariff_codes"]),
         ),
         variants=tuple(edits),
         market_prices=tuple(
@@ -398,6 +400,8 @@ async def save_product(actor: Actor, code: str, edit: ProductForm, locale: str) 
         for column, name in columns.items():
             if getattr(edit.customs, name) != getattr(before.customs, name):
                 values[column] = getattr(edit.customs, name)
+        if edit.customs.tariff_codes != before.customs.tariff_codes:
+            values[Product.tariff_codes] = format_tariff_codes(edit.customs.tariff_codes)
         if values:
             await Product.update(values).where(Product.id == before.id).run()
         changed = bool(values)

@@ -128,9 +128,20 @@ def check_product(product: dict, categories: dict[str, dict], errors: list[str])
         errors.append(f"{where}: tax_class must be one of {', '.join(PRODUCT_TAX_CLASSES)}")
     duty_rates = product.get("duty_rates", {})
     if not isinstance(duty_rates, dict) or not all(
-        isinstance(k, str) and len(k) == 2 and k.isupper() and isinstance(v, str) for k, v in duty_rates.items()
+        isinstance(k, str) and len(k) == 2 and k.isupper() and isinstance(v, str)
+        for k, v in duty_rates.items()
     ):
         errors.append(f"{where}: duty_rates must map country codes (or EU) to percentages as strings")
+    tariff_codes = product.get("tariff_codes", {})
+    if not isinstance(tariff_codes, dict) or not all(
+        isinstance(k, str)
+        and re.fullmatch(r"[A-Z]{2}", k)
+        and isinstance(v, str)
+        and re.fullmatch(r"\d{8,10}", v)
+        and v.startswith(str(product.get("hs_code", "")))
+        for k, v in tariff_codes.items()
+    ):
+        errors.append(f"{where}: tariff_codes must map country codes to 8-10 digits starting with hs_code")
     restrictions = product.get("restrictions", [])
     if not isinstance(restrictions, list) or len(set(map(str, restrictions))) != len(restrictions):
         errors.append(f"{where}: restrictions must be a list of distinct tags")
