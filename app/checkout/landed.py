@@ -205,6 +205,16 @@ def _result(quote: LandedCostQuote, pricer: Pricer, setup: TaxSetup, removed: Mo
     )
 
 
+# China admits retail parcels from abroad as cross-border e-commerce (CBEC) only: the seller (or its
+# platform) is registered with China customs and withholds the tax at checkout (reference §3, S38).
+# Without that registration the engine refuses China, and so does the checkout.
+CBEC_REGISTRATION = "CN_CBEC"
+
+
+def shipment_kind(country: str, registrations: frozenset[str]) -> str:
+    return "CBEC" if country == "CN" and CBEC_REGISTRATION in registrations else "B2C_sale"
+
+
 def checkout_taxes(
     cart: PricedCart, shipping: Money, pricer: Pricer, country: str, region: str | None, setup: TaxSetup
 ) -> CheckoutTaxes:
@@ -223,6 +233,7 @@ def checkout_taxes(
         seller_registrations=setup.registrations,
         shipping_charged=shipping.amount,
         incoterm=pricer.presentment.market.incoterm,
+        shipment_kind=shipment_kind(country, setup.registrations),
         prices_include_tax=gross,
         proof_of_origin=setup.proof_of_origin,
     )

@@ -74,7 +74,17 @@ def _secret_key(var_dir: Path, env: str) -> str:
 # The demo shop's tax registrations (a German shop selling to consumers abroad): EU OSS, and the
 # schemes where a foreign seller charges the tax at checkout. Outside production they are the
 # default; in production only what TAX_REGISTRATIONS says counts.
-DEMO_TAX_REGISTRATIONS = ("OSS", "UK_VAT", "VOEC", "CH_VAT", "AU_GST", "NZ_GST", "SG_OVR", "CA_GST")
+DEMO_TAX_REGISTRATIONS = (
+    "OSS",
+    "UK_VAT",
+    "VOEC",
+    "CH_VAT",
+    "AU_GST",
+    "NZ_GST",
+    "SG_OVR",
+    "CA_GST",
+    "CN_CBEC",
+)
 
 
 def _registrations(production: bool) -> tuple[str, ...]:
@@ -96,6 +106,7 @@ DEMO_TAX_NUMBERS = {
     "NZ_GST": "49091850",
     "SG_OVR": "M90312345X",
     "CH_VAT": "CHE-116.281.710 MWST",
+    "CN_CBEC": "3105W6007A",  # a China customs registration code: 10 characters (format only)
 }
 DEMO_SHOP_ADDRESS = {"street_address": "Heidestraße 17", "postal_code": "51147", "city": "Köln"}
 # Euros per SDR (IMF special drawing right), used when the FX table has no XDR rate: the CN 22
@@ -151,6 +162,9 @@ class Settings:
     shop_phone: str = ""
     shop_email: str = ""
     sdr_rate_eur: str = SDR_RATE_EUR_DEFAULT
+    # What one parcel's packaging weighs, added to the goods' weight for the gross weight customs ask
+    # for (PACKAGING_GRAMS; the demo's is a padded mailer's, set your own box's).
+    packaging_grams: int = 0
     default_locale: str = "en"
     outbox_poll_seconds: float = (
         5  # each worker delivers due follow-ups this often (0: `storefront worker` does)
@@ -225,6 +239,7 @@ def load_settings() -> Settings:
         shop_phone=os.environ.get("SHOP_PHONE", "" if production else "+49 221 123456"),
         shop_email=os.environ.get("SHOP_EMAIL", "" if production else "shipping@storefront.invalid"),
         sdr_rate_eur=os.environ.get("SDR_RATE_EUR", SDR_RATE_EUR_DEFAULT),
+        packaging_grams=_int("PACKAGING_GRAMS", 0 if production else 120),
         default_locale=os.environ.get("DEFAULT_LOCALE", "en"),
         redis_url=os.environ.get("REDIS_URL", ""),
         meilisearch_url=os.environ.get("MEILISEARCH_URL", "").rstrip("/"),

@@ -59,6 +59,7 @@ def sender_facts(settings: Settings) -> SenderFacts:
         vat_number=settings.shop_vat_number,
         registrations=frozenset(settings.tax_registrations),
         tax_numbers=settings.tax_numbers,
+        packaging_grams=settings.packaging_grams,
     )
 
 
@@ -140,7 +141,16 @@ async def _facts(rows: Sequence[dict[str, Any]]) -> list[OrderFacts]:
     ids = [row["id"] for row in rows]
     lines = await OrderLine.select().where(OrderLine.order.is_in(ids)).order_by(OrderLine.id).run()
     charges = (
-        await OrderCharge.select(OrderCharge.order, OrderCharge.rule, OrderCharge.kind, OrderCharge.collected)
+        await OrderCharge.select(
+            OrderCharge.order,
+            OrderCharge.rule,
+            OrderCharge.kind,
+            OrderCharge.collected,
+            OrderCharge.amount_minor,
+            OrderCharge.included,
+            OrderCharge.rate,
+            OrderCharge.params,
+        )
         .where(OrderCharge.order.is_in(ids))
         .order_by(OrderCharge.position)
         .run()
@@ -168,11 +178,22 @@ async def _facts(rows: Sequence[dict[str, Any]]) -> list[OrderFacts]:
                 quantity=line["quantity"],
                 unit_price_minor=line["unit_price_minor"],
                 line_total_minor=line["line_total_minor"],
+                tariff_code=line.get("tariff_code") or "",
             )
         )
     charges_of: dict[int, list[ChargeFacts]] = {i: [] for i in ids}
     for charge in charges:
-        charges_of[charge["order"]].append(ChargeFacts(charge["rule"], charge["kind"], charge["collected"]))
+        charges_of[charge["order"]].append(
+            ChargeFacts(
+                rule=charge["rule"],
+                kind=charge["kind"],
+                collected=charge["collected"],
+                amount_minor=charge["amount_minor"],
+                included=bool(charge["included"]),
+                rate=charge["rate"],
+                description=str(_text_map(charge["params"]).get("description", "")),
+            )
+        )
     return [
         OrderFacts(
             number=row["number"],
@@ -183,7 +204,7 @@ async def _facts(rows: Sequence[dict[str, Any]]) -> list[OrderFacts]:
             incoterm=row["incoterm"],
             shipping_method=row["shipping_method"],
             country=row["shipping_country"],
-            address=_address(row["shipping_address"]),
+            address=_text_map(row["shipping_address"]),
             subtotal_minor=row["subtotal_minor"],
             shipping_minor=row["shipping_minor"],
             lines=by_order[row["id"]],
@@ -211,7 +232,8 @@ async def _product_names(codes: Sequence[str], languages: Sequence[str]) -> dict
     return {(row["code"], row["locale"]): row["name"] for row in rows}
 
 
-def _address(value: Any) -> dict[str, str]:
+def _text_map(value: Any) -> dict[str, str]:
+    """A JSON object column (an address, a charge's parameters) as text by key."""
     data = json.loads(value) if isinstance(value, str) else value
     return {str(k): str(v) for k, v in (data or {}).items()}
 

@@ -32,7 +32,7 @@ class Party:
 class Registration:
     """The seller's tax-scheme registration the carrier transmits (IOSS, UK VAT, VOEC, ...)."""
 
-    scheme: str  # a TAX_REGISTRATIONS code: IOSS, UK_VAT, VOEC, AU_GST, NZ_GST, SG_OVR, CH_VAT
+    scheme: str  # a TAX_REGISTRATIONS code: IOSS, UK_VAT, VOEC, AU_GST, NZ_GST, SG_OVR, CH_VAT, CN_CBEC
     number: str
 
 

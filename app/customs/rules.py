@@ -20,11 +20,13 @@ from stdnum.eu import vat as eu_vat
 from stdnum.gb import vat as gb_vat
 from stdnum.nz import ird
 from stdnum.sg import uen
+from stdnum.util import get_cc_module
 
 from app.core.money import from_minor, zero
 from app.customs.model import REASONS, Line, Party, Problem, Registration, Shipment
 from app.fx.rules import RateTable
 from app.i18n.markers import N_
+from app.markets.regions import EU_MEMBER_STATES
 from app.shipping.rules import SERVICE_KINDS
 
 CN22_LIMIT_SDR = Decimal(300)  # CN 22 below 300 SDR, CN 23 from 300 SDR (UPU, S42)
@@ -34,13 +36,18 @@ SMALL_PACKET_MAX_KG = Decimal(2)
 KG = Decimal("0.001")
 
 # HS digits a destination needs on the declaration: 6 internationally (the HS, and EU H7 for low-value
-# consignments, S44/S12); (digits, note) where more is required. Extend with a source per row.
+# consignments, S44/S12); (digits, note) where more is required. Only the first 6 digits are shared
+# by every tariff, so a longer number is the product's national tariff number for that destination
+# (Product.tariff_codes, frozen on the order line), never another country's code cut short.
+# Extend with a source per row.
 HS_DIGITS_DEFAULT = 6
 HS_DIGITS: Mapping[str, tuple[int, str]] = {
     "US": (10, "HTSUS 10-digit statistical number on CBP entries (issue 12; S34, S44)"),
     "CN": (10, "China customs commodity code, 10 digits (general knowledge, not re-verified)"),
     "KR": (10, "HSK 10-digit code (general knowledge, not re-verified; S37)"),
     "BR": (8, "Mercosur NCM, 8 digits (general knowledge, not re-verified; S40)"),
+    "CH": (8, "Swiss customs tariff number, 8 digits (general knowledge, not re-verified)"),
+    "JP": (9, "Japan statistical code, 9 digits (general knowledge, not re-verified)"),
 }
 
 # Charge rules of the tax engine (app/tax) under which the shop collected the VAT/GST at checkout as
@@ -56,6 +63,7 @@ SCHEME_OF_RULE = {
     "NZ_LVG": "NZ_GST",
     "SG_OVR": "SG_OVR",
     "CH_MAIL_ORDER": "CH_VAT",
+    "CN_CBEC": "CN_CBEC",
 }
 # The consignment value the scheme covers (IOSS EUR 150 intrinsic value, S22; UK GBP 135, S27): above
 # it the number must not be transmitted. VOEC, AU/NZ LVG and SG OVR limits apply per item, and the
@@ -80,6 +88,7 @@ _IOSS = re.compile(r"IM[0-9]{10}")
 _VOEC = re.compile(r"[0-9]{7}")
 _SG_OVR = re.compile(r"M[0-9]{8}[A-Z]")
 _EORI = re.compile(r"[A-Z]{2}[0-9A-Z]{1,15}")
+_CN_CUSTOMS_CODE = re.compile(r"[0-9A-Z]{10}")
 
 
 def _compact(number: str) -> str:
@@ -102,7 +111,25 @@ def registration_valid(scheme: str, number: str) -> bool:
         return uen.is_valid(number) or bool(_SG_OVR.fullmatch(_compact(number)))
     if scheme == "CH_VAT":
         return ch_vat.is_valid(number)
+    if scheme == "CN_CBEC":  # China customs registration code: 10 characters (format only)
+        return bool(_CN_CUSTOMS_CODE.fullmatch(_compact(number)))
     return False
+
+
+def vat_number_valid(country: str, number: str) -> bool:
+    """The shop's own VAT number, checked by the rules of its country (python-stdnum): an EU number
+    with its country prefix, else the country's VAT module (GB, CH, NO, ...). A country stdnum does
+    not know passes when the number is not blank."""
+    if not number.strip():
+        return False
+    if country in EU_MEMBER_STATES:
+        prefix = "EL" if country == "GR" else country
+        return _compact(number).startswith(prefix) and eu_vat.is_valid(number)
+    try:
+        module = get_cc_module(country.lower(), "vat")
+    except ImportError:
+        module = None
+    return bool(module.is_valid(number)) if module is not None else True
 
 
 def eori_valid(number: str) -> bool:
@@ -144,6 +171,12 @@ class LineFacts:
     quantity: int
     unit_price_minor: int
     line_total_minor: int
+    tariff_code: str = ""  # the national tariff number for the order's destination, "" when none
+
+    @property
+    def tax_key(self) -> str:
+        """How the checkout named this line in its tax lines (app/checkout/landed._lines)."""
+        return self.customs_description or self.sku
 
 
 @dataclass(frozen=True)
@@ -151,6 +184,10 @@ class ChargeFacts:
     rule: str
     kind: str
     collected: str
+    amount_minor: int = 0
+    included: bool = False  # VAT/GST extracted from tax-inclusive prices: inside goods and shipping
+    rate: str = ""  # percent
+    description: str = ""  # the line it taxes (LineFacts.tax_key)
 
 
 @dataclass(frozen=True)
@@ -186,6 +223,7 @@ class SenderFacts:
     vat_number: str
     registrations: frozenset[str]
     tax_numbers: Mapping[str, str]
+    packaging_grams: int = 0  # added once per parcel to the goods' weight (PACKAGING_GRAMS)
 
 
 # Statuses whose parcels are (to be) sent: paid, on the way or there, refunds aside.
@@ -201,6 +239,42 @@ def sdr_per_unit(currency: str, eur_per_sdr: Decimal, rates: RateTable) -> Decim
     if not rates.has("EUR"):
         return None
     return eur_per_sdr * rates.cross("EUR", currency)
+
+
+def net_values(order: OrderFacts) -> tuple[list[int], int]:
+    """Each line's total and the shipping, in minor units, without the VAT/GST of the sale.
+
+    Customs values exclude the sale's VAT (the IOSS intrinsic value, S22; CN 23 and the commercial
+    invoice show the price actually paid for the goods). Where the shop extracted VAT from
+    tax-inclusive prices (charges `included`), each line is divided by its own rate and shipping
+    takes the rest of the VAT, so net goods + net shipping + VAT is exactly what the shopper paid.
+    Where the tax in the prices was taken off instead (a `removed` line: the goods are imported),
+    lines and shipping are reduced in proportion. Otherwise the prices are already net.
+    """
+    gross = [line.line_total_minor for line in order.lines]
+    shipping = order.shipping_minor
+    included = [c for c in order.charges if c.kind == "tax" and c.included and c.collected == "checkout"]
+    removed = sum(c.amount_minor for c in order.charges if c.kind == "removed")
+    if included:
+        rates = {c.description: Decimal(c.rate) for c in included if c.rate}
+        nets = [
+            _divide(amount, (HUNDRED + rates[line.tax_key]) / HUNDRED) if line.tax_key in rates else amount
+            for line, amount in zip(order.lines, gross, strict=True)
+        ]
+        vat_on_shipping = sum(c.amount_minor for c in included) - sum(gross) + sum(nets)
+        return nets, min(max(shipping - vat_on_shipping, 0), shipping)
+    if removed:
+        paid = sum(gross) + shipping
+        nets = [_divide(amount * (paid - removed), Decimal(paid)) for amount in gross]
+        return nets, max(paid - removed - sum(nets), 0)
+    return gross, shipping
+
+
+HUNDRED = Decimal(100)
+
+
+def _divide(amount: int | Decimal, divisor: Decimal) -> int:
+    return int((Decimal(amount) / divisor).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def declare(
@@ -225,20 +299,22 @@ def declare(
         problems.append(Problem("reason", N_("Unknown reason for export: %(reason)s."), {"reason": reason}))
     problems += _sender_problems(sender)
     recipient = _recipient(order)
+    line_nets, shipping_net = net_values(order)
     for name in ("name", "street_address", "city"):
         if not getattr(recipient, name):
             problems.append(
                 Problem("recipient", N_("The recipient's address has no %(field)s."), {"field": name})
             )
     lines: list[Line] = []
-    for position, facts in enumerate(order.lines, start=1):
-        line, line_problems = _line(position, facts, order.country, currency)
+    for position, (facts, net) in enumerate(zip(order.lines, line_nets, strict=True), start=1):
+        line, line_problems = _line(position, facts, order.country, currency, net)
         problems += line_problems
         if line is not None:
             lines.append(line)
     if not order.lines:
         problems.append(Problem("no_lines", N_("The order has no lines.")))
-    registration, reg_problems = _registration(order, sender, rates)
+    goods = from_minor(sum(line_nets), currency)
+    registration, reg_problems = _registration(order, sender, rates, goods)
     problems += reg_problems
     per_sdr = sdr_per_unit(currency, eur_per_sdr, rates)
     if per_sdr is None:
@@ -251,8 +327,8 @@ def declare(
         )
     if problems:
         return problems
-    goods = from_minor(order.subtotal_minor, currency)
-    gross = sum((line.net_weight_kg for line in lines), Decimal(0))
+    net_kg = sum((line.net_weight_kg for line in lines), Decimal(0))
+    gross = net_kg + (Decimal(sender.packaging_grams) / 1000).quantize(KG)
     kind = service_kind(order.shipping_method)
     assert per_sdr is not None
     return Shipment(
@@ -278,9 +354,9 @@ def declare(
         reason=reason,
         currency=currency,
         goods_value=goods,
-        shipping_cost=from_minor(order.shipping_minor, currency),
+        shipping_cost=from_minor(shipping_net, currency),
         insurance_cost=zero(currency),  # the shop does not sell shipping insurance
-        gross_weight_kg=gross,  # no packaging weight is recorded: the goods' weight
+        gross_weight_kg=gross,  # the goods and one parcel's packaging (PACKAGING_GRAMS)
         lines=tuple(lines),
         registration=registration,
     )
@@ -299,7 +375,7 @@ def _sender_problems(sender: SenderFacts) -> list[Problem]:
             )
     if not eori_valid(sender.eori):
         problems.append(Problem("eori", N_("The shop's EORI number is missing or invalid (SHOP_EORI).")))
-    if not eu_vat.is_valid(sender.vat_number):
+    if not vat_number_valid(sender.country, sender.vat_number):
         problems.append(
             Problem("vat_number", N_("The shop's VAT number is missing or invalid (SHOP_VAT_NUMBER)."))
         )
@@ -324,13 +400,18 @@ def _recipient(order: OrderFacts) -> Party:
     )
 
 
+def _digits(code: str) -> str:
+    return code.replace(".", "").replace(" ", "")
+
+
 def _line(
-    position: int, facts: LineFacts, destination: str, currency: str
+    position: int, facts: LineFacts, destination: str, currency: str, net_minor: int
 ) -> tuple[Line | None, list[Problem]]:
     problems = []
     sku = facts.sku
-    code = facts.hs_code.replace(".", "").replace(" ", "")
+    code = _digits(facts.hs_code)
     needed = hs_digits(destination)
+    declared = code[:HS_DIGITS_DEFAULT]
     if not code:
         problems.append(Problem("no_hs_code", N_("No HS code."), sku=sku))
     elif not code.isdigit() or not 6 <= len(code) <= 10:
@@ -339,15 +420,26 @@ def _line(
                 "hs_code", N_("HS code %(code)s is not 6 to 10 digits."), {"code": facts.hs_code}, sku=sku
             )
         )
-    elif len(code) < needed:
-        problems.append(
-            Problem(
-                "hs_code_length",
-                N_("HS code %(code)s has %(digits)s digits; %(country)s needs %(needed)s."),
-                {"code": code, "digits": len(code), "country": destination, "needed": needed},
-                sku=sku,
+    elif needed > HS_DIGITS_DEFAULT:
+        declared = _digits(facts.tariff_code)
+        if not (declared.isdigit() and len(declared) == needed):
+            problems.append(
+                Problem(
+                    "hs_code_length",
+                    N_("No %(needed)s-digit tariff number for %(country)s (national tariff numbers)."),
+                    {"country": destination, "needed": needed},
+                    sku=sku,
+                )
             )
-        )
+        elif not declared.startswith(code[:HS_DIGITS_DEFAULT]):
+            problems.append(
+                Problem(
+                    "hs_code_mismatch",
+                    N_("Tariff number %(number)s for %(country)s does not start with HS code %(code)s."),
+                    {"number": declared, "country": destination, "code": code[:HS_DIGITS_DEFAULT]},
+                    sku=sku,
+                )
+            )
     origin = facts.origin_country.strip().upper()
     if len(origin) != 2 or not origin.isalpha():
         problems.append(Problem("origin", N_("Unknown country of origin."), sku=sku))
@@ -369,19 +461,19 @@ def _line(
             description=description,
             local_description=local,
             local_language=language if local else "",
-            hs_code=code[:needed],
+            hs_code=declared,
             origin_country=origin,
             quantity=facts.quantity,
             net_weight_kg=(Decimal(facts.weight_grams * facts.quantity) / 1000).quantize(KG),
-            unit_value=from_minor(facts.unit_price_minor, currency),
-            total_value=from_minor(facts.line_total_minor, currency),
+            unit_value=from_minor(_divide(net_minor, Decimal(facts.quantity)), currency),
+            total_value=from_minor(net_minor, currency),
         ),
         [],
     )
 
 
 def _registration(
-    order: OrderFacts, sender: SenderFacts, rates: RateTable
+    order: OrderFacts, sender: SenderFacts, rates: RateTable, goods: Money
 ) -> tuple[Registration | None, list[Problem]]:
     """The registration to transmit: DDP, and a tax charge collected at checkout under a scheme."""
     if order.incoterm != "DDP":
@@ -408,7 +500,7 @@ def _registration(
                 {"scheme": scheme, "number": number},
             )
         ]
-    over = _over_scheme_limit(scheme, from_minor(order.subtotal_minor, order.currency), rates)
+    over = _over_scheme_limit(scheme, goods, rates)
     if over:
         return None, [over]
     return Registration(scheme, _compact(number)), []

@@ -66,7 +66,20 @@ REGIMES: dict[str, Callable[[Context], Outcome]] = {
     "CN": asia_pacific.cn,
 }
 COUNTRY_ALIASES = {"UK": "GB"}
-REGISTRATIONS = ("IOSS", "OSS", "UK_VAT", "VOEC", "CH_VAT", "AU_GST", "NZ_GST", "SG_OVR", "CA_GST")
+# CN_CBEC: registered with China customs as a cross-border e-commerce seller; the checkout then quotes
+# China as CBEC (app/checkout/landed.shipment_kind).
+REGISTRATIONS = (
+    "IOSS",
+    "OSS",
+    "UK_VAT",
+    "VOEC",
+    "CH_VAT",
+    "AU_GST",
+    "NZ_GST",
+    "SG_OVR",
+    "CA_GST",
+    "CN_CBEC",
+)
 INCOTERMS = ("DDP", "DAP")
 
 

@@ -15,11 +15,14 @@ from app.orders.tables import Order
 from app.payments.providers import ManualProvider
 from tests.builders import build_catalog, pricer_in, product, snapshot_rates, store_rates
 
+# The national tariff numbers below are invented for the tests, though well-formed: each starts
+# with the product's HS subheading and has its destination's length (US and CN 10, JP 9, CH 8).
 SHIRT = product(
     "SH-001",
     "Linen shirt",
     price="39.00",
-    hs_code="6205900010",
+    hs_code="620590",
+    tariff_codes={"US": "6205900010", "CN": "6205900010", "CH": "62059000", "JP": "620590000"},
     origin="PT",
     weight=250,
     de="Leinenhemd",
@@ -31,11 +34,20 @@ MUG = product(
     category="mugs",
     price="14.00",
     hs_code="691200",
+    tariff_codes={"US": "6912004810", "CH": "69120000", "JP": "691200000"},
     origin="DE",
     weight=400,
     de="Steinzeugbecher",
 )
-COAT = product("CT-001", "Wool coat", price="119.00", hs_code="6201400000", origin="IT", weight=1200)
+COAT = product(
+    "CT-001",
+    "Wool coat",
+    price="119.00",
+    hs_code="620140",
+    tariff_codes={"US": "6201400000", "CN": "6201400000", "JP": "620140000", "CH": "62014000"},
+    origin="IT",
+    weight=1200,
+)
 NO_HS = product("NH-001", "Mystery box", price="9.00", hs_code="", weight=100)
 WEIGHTLESS = product("WL-001", "Gift card sleeve", price="5.00", weight=0)
 
@@ -64,6 +76,12 @@ ADDRESSES: dict[str, dict[str, str]] = {
         "street_address": "Bahnhofstrasse 1",
         "postal_code": "8001",
         "city": "Zürich",
+    },
+    "CN": {
+        "name": "王芳",
+        "street_address": "朝阳区建国路88号",
+        "postal_code": "100022",
+        "city": "北京市",
     },
     "JP": {
         "name": "山田 太郎",

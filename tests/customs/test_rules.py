@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.checkout.landed import shipment_kind
 from app.customs.model import Shipment
 from app.customs.rules import (
     SCHEME_OF_RULE,
@@ -18,6 +19,8 @@ from app.customs.rules import (
     declare,
     form_for,
     hs_digits,
+    net_values,
+    vat_number_valid,
 )
 from app.tax.model import QuoteError
 from app.tax.rules import REGIMES, REGISTRATIONS
@@ -27,7 +30,6 @@ from tests.unit.test_tax_builders import line, quote, shipment
 # A destination for each regime of the tax engine (REGIMES is keyed by regime, EU by its members).
 DESTINATION_OF_REGIME = {"EU": "FR"}
 REGIONS = {"CA": "ON"}
-KINDS = {"CN": "CBEC"}  # China quotes cross-border e-commerce only
 # Registrations that no carrier transmits: OSS is intra-EU (no customs), and Canada's GST
 # registration changes nothing at the border for goods shipped from abroad.
 NOT_TRANSMITTED = {"OSS", "CA_GST"}
@@ -41,12 +43,12 @@ def _checkout_rules(destination: str, registrations: tuple[str, ...]) -> set[str
         registrations=registrations,
         region=REGIONS.get(destination),
         incoterm="DDP",
-        kind=KINDS.get(destination, "B2C_sale"),
+        kind=shipment_kind(destination, frozenset(registrations)),  # China: CBEC with CN_CBEC only
     )
     try:
         result = quote(ship)
     except QuoteError as error:  # e.g. UK below GBP 135 without UK_VAT: refused, nothing collected
-        assert error.code == "registration_required", error.code
+        assert error.code in {"registration_required", "kind_not_available"}, error.code
         return set()
     return {c.rule.split(":", 1)[0] for c in result.charges if c.collected == "checkout"}
 
@@ -163,12 +165,23 @@ def test_each_problem_is_listed_with_its_exact_message() -> None:
     ]
 
 
-def test_us_needs_ten_digits() -> None:
+def test_us_needs_the_products_ten_digit_national_number_not_another_tariffs() -> None:
     order = replace(uk_order(), country="US", currency="USD", charges=())
-    assert hs_digits("US") == 10
-    assert texts(declare(order, SENDER, RATES, Decimal("1.2"))) == [
-        "MG-001: HS code 691200 has 6 digits; US needs 10."
+    assert (hs_digits("US"), hs_digits("CH"), hs_digits("JP"), hs_digits("FR")) == (10, 8, 9, 6)
+    # A 10-digit EU TARIC code is no US number: only the frozen US tariff number counts.
+    taric = replace(order, lines=(facts(hs_code="6912002390"),))
+    assert texts(declare(taric, SENDER, RATES, Decimal("1.2"))) == [
+        "MG-001: No 10-digit tariff number for US (national tariff numbers)."
     ]
+    other = replace(order, lines=(facts(tariff_code="6911104100"),))
+    assert texts(declare(other, SENDER, RATES, Decimal("1.2"))) == [
+        "MG-001: Tariff number 6911104100 for US does not start with HS code 691200."
+    ]
+    right = declare(replace(order, lines=(facts(tariff_code="6912.00.4810"),)), SENDER, RATES, Decimal("1.2"))
+    assert isinstance(right, Shipment) and right.lines[0].hs_code == "6912004810"
+    # Six digits elsewhere, whatever the stored code holds beyond them.
+    fr = declare(replace(taric, country="FR", currency="EUR"), SENDER, RATES, Decimal("1.2"))
+    assert isinstance(fr, Shipment) and fr.lines[0].hs_code == "691200"
 
 
 def test_an_invalid_uk_vat_number_keeps_the_order_out() -> None:
@@ -229,3 +242,86 @@ def test_eu_ioss_transmits_the_ioss_number_up_to_150_euros() -> None:
     assert texts(declare(fr(15001), sender, RATES, Decimal("1.2"))) == [
         "Goods worth 150.01 EUR are above the IOSS limit of 150 EUR."
     ]
+
+
+def vat_charge(description: str, rate: str, amount: int) -> ChargeFacts:
+    return ChargeFacts("GB_LOW_VALUE:VAT:GB:standard", "tax", "checkout", amount, True, rate, description)
+
+
+def test_declared_values_leave_out_the_vat_included_in_the_prices() -> None:
+    # GBP 25.98 of mugs and 15.78 shipping, 20 % UK VAT inside them: 6.96 (as the checkout stored).
+    order = replace(uk_order(), charges=(vat_charge("MG-001", "20", 696),))
+    assert net_values(order) == ([2165], 1315)  # 2598 / 1.2; 1578 - (696 - 433)
+    result = declare(order, SENDER, RATES, Decimal("1.2"))
+    assert isinstance(result, Shipment)
+    assert (str(result.goods_value.amount), str(result.shipping_cost.amount)) == ("21.65", "13.15")
+    assert (str(result.lines[0].unit_value.amount), str(result.lines[0].total_value.amount)) == (
+        "10.83",
+        "21.65",
+    )
+    # The UK limit is on the net value: GBP 162 gross is GBP 135 net, within it.
+    at_limit = uk_order(facts(quantity=1, unit_price_minor=16200, line_total_minor=16200), subtotal=16200)
+    at_limit = replace(at_limit, charges=(vat_charge("MG-001", "20", 2700 + 263),))
+    assert isinstance(declare(at_limit, SENDER, RATES, Decimal("1.2")), Shipment)
+
+
+def test_each_line_is_divided_by_its_own_rate_and_uncovered_lines_stay_as_they_are() -> None:
+    book = facts("BK-001", customs_description="Printed book", line_total_minor=1050, quantity=1)
+    mug = facts()
+    uncovered = facts("CT-001", line_total_minor=5000, quantity=1)
+    order = replace(
+        uk_order(book, mug, uncovered),
+        charges=(vat_charge("Printed book", "5", 50), vat_charge("MG-001", "20", 433 + 263)),
+    )
+    assert net_values(order) == ([1000, 2165, 5000], 1315)
+
+
+def test_tax_taken_off_the_prices_reduces_lines_and_shipping_in_proportion() -> None:
+    removed = ChargeFacts("PRICES_NET_ON_IMPORT", "removed", "checkout", 696)
+    order = replace(uk_order(), charges=(removed,))
+    lines, shipping = net_values(order)
+    assert lines == [2165] and lines[0] + shipping == 2598 + 1578 - 696
+
+
+def test_prices_without_tax_inside_are_declared_as_paid() -> None:
+    order = replace(uk_order(), charges=(ChargeFacts("IMPORT-VAT:JP:standard", "tax", "checkout", 300),))
+    assert net_values(order) == ([2598], 1578)
+
+
+@pytest.mark.parametrize(
+    ("country", "number", "valid"),
+    [
+        ("DE", "DE136695976", True),
+        ("DE", "GB980780684", False),  # a UK number for a German shop
+        ("GB", "GB980780684", True),
+        ("GB", "DE136695976", False),
+        ("CH", "CHE-116.281.710 MWST", True),
+        ("NO", "NO 995 525 828 MVA", True),
+        ("GR", "EL094259216", True),
+        ("FR", "", False),
+    ],
+)
+def test_the_shops_vat_number_is_checked_by_its_countrys_rules(
+    country: str, number: str, valid: bool
+) -> None:
+    assert vat_number_valid(country, number) is valid
+
+
+def test_a_packaging_weight_is_added_once_to_the_gross_weight() -> None:
+    result = declare(uk_order(), replace(SENDER, packaging_grams=120), RATES, Decimal("1.2"))
+    assert isinstance(result, Shipment)
+    assert (str(result.net_weight_kg), str(result.gross_weight_kg)) == ("0.800", "0.920")
+
+
+def test_china_cbec_transmits_the_customs_registration_code() -> None:
+    sender = replace(SENDER, tax_numbers={"CN_CBEC": "3105W6007A"})
+    order = replace(
+        uk_order(facts(tariff_code="6912001000")),
+        currency="CNY",
+        country="CN",
+        charges=(ChargeFacts("CN_CBEC:VAT:CN:standard", "tax", "checkout", 236),),
+    )
+    result = declare(order, sender, rate_table({"CNY": "7.8", "XDR": "0.8"}), Decimal("1.2"))
+    assert isinstance(result, Shipment) and result.registration
+    assert (result.registration.scheme, result.registration.number) == ("CN_CBEC", "3105W6007A")
+    assert result.lines[0].hs_code == "6912001000"
