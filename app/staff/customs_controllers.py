@@ -1,9 +1,11 @@
-"""Customs data of one order for fulfilment: /admin/orders/{number}/customs.csv and .json (a read:
-not audited). An order whose data is incomplete answers 409 with the problems; the order page lists
-them too (app/staff/order_controllers.py)."""
+"""Customs data of one order for fulfilment: /admin/orders/{number}/customs.csv, .json and .pdf (a
+read: not audited), each with ?reason=sale_of_goods (default), gift or return. An order whose data
+is incomplete answers 409 with the problems; the order page lists them too
+(app/staff/order_controllers.py). The PDF's labels are in the staff member's admin language."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +16,9 @@ from litestar.params import FromPath
 from app.customs.assemble import Outcome, order_outcome
 from app.customs.csv_out import write_csv
 from app.customs.json_out import dumps
+from app.customs.model import REASONS
+from app.customs.pdf_out import pdf_document
+from app.i18n.markers import N_
 from app.i18n.translations import get_translations
 from app.markets.regions import crosses_customs_border
 from app.staff.auth import admin_locale, render_admin, requires
@@ -21,9 +26,18 @@ from app.staff.rules import Permission, can
 from app.staff.services import StaffMember
 from app.web.state import request_shop
 
+DEFAULT_REASON = "sale_of_goods"
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
 
-async def customs_outcome(request: Request[Any, Any, Any], number: str) -> Outcome | None:
-    return await order_outcome(number, request_shop(request).settings)
+
+async def customs_outcome(
+    request: Request[Any, Any, Any], number: str, reason: str = DEFAULT_REASON
+) -> Outcome | None:
+    return await order_outcome(number, request_shop(request).settings, reason)
 
 
 async def customs_panel(request: Request[Any, Any, Any], staff: StaffMember, order: Any) -> Outcome | None:
@@ -36,22 +50,36 @@ async def customs_panel(request: Request[Any, Any, Any], staff: StaffMember, ord
     return await order_outcome(order.number, settings)
 
 
+def _plain(text: str, status: int) -> Response[Any]:
+    return Response(text, media_type="text/plain; charset=utf-8", status_code=status)
+
+
 async def _download(
     request: Request[Any, Any, Any], staff: StaffMember, number: str, kind: str
 ) -> Response[Any]:
-    outcome = await customs_outcome(request, number)
+    language = admin_locale(request, staff).code
+    translate = get_translations(language).gettext
+    reason = request.query_params.get("reason") or DEFAULT_REASON
+    if reason not in REASONS:
+        # Plain text: the value is echoed (shortened), never into HTML.
+        return _plain(
+            translate(N_("Unknown reason for export: %(reason)s.")) % {"reason": reason[:40]} + "\n", 400
+        )
+    outcome = await customs_outcome(request, number, reason)
     if outcome is None:
         return render_admin(request, "admin/order_missing.html", {}, member=staff, status=404)
     if outcome.shipment is None:
-        translate = get_translations(admin_locale(request, staff).code).gettext
-        text = "\n".join(problem.text(translate) for problem in outcome.problems) + "\n"
-        return Response(text, media_type="text/plain; charset=utf-8", status_code=409)
+        return _plain("\n".join(problem.text(translate) for problem in outcome.problems) + "\n", 409)
     name = quote(f"customs-{number}.{kind}", safe="")
     headers = {"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"}
+    body: str | bytes
     if kind == "csv":
         body = "".join(write_csv([outcome.shipment]))
-        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-    return Response(dumps(outcome.shipment), media_type="application/json", headers=headers)
+    elif kind == "json":
+        body = dumps(outcome.shipment)
+    else:  # font subsetting takes a good part of a second: off the event loop
+        body = await asyncio.to_thread(pdf_document, [outcome.shipment], language)
+    return Response(body, media_type=MEDIA_TYPES[kind], headers=headers)
 
 
 @get(
@@ -76,4 +104,15 @@ async def order_customs_json(
     return await _download(request, staff, number, "json")
 
 
-CUSTOMS_HANDLERS = [order_customs_csv, order_customs_json]
+@get(
+    "/orders/{number:str}/customs.pdf",
+    name="admin-order-customs-pdf",
+    guards=[requires(Permission.FULFIL_ORDERS)],
+)
+async def order_customs_pdf(
+    request: Request[Any, Any, Any], staff: NamedDependency[StaffMember], number: FromPath[str]
+) -> Response[Any]:
+    return await _download(request, staff, number, "pdf")
+
+
+CUSTOMS_HANDLERS = [order_customs_csv, order_customs_json, order_customs_pdf]
