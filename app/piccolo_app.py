@@ -21,6 +21,7 @@ from app.fx.tables import FxEvent, FxRate
 from app.markets.tables import PriceOverride
 from app.orders.tables import Order, OrderCharge, OrderEvent, OrderLine
 from app.outbox.tables import OutboxMessage
+from app.partners.tables import PartnerKey
 from app.payments.tables import Payment, PaymentEvent, Refund
 from app.staff.tables import StaffAccount, StaffAuditLog, StaffResetToken
 
@@ -52,6 +53,7 @@ TABLES = [
     StaffAccount,
     StaffResetToken,
     StaffAuditLog,
+    PartnerKey,
 ]
 
 APP_CONFIG = AppConfig(

@@ -35,6 +35,7 @@ from app.fx.services import refresh_periodically
 from app.markets import controllers as market_pages
 from app.notifications.outbox import deliver_pending
 from app.orders import controllers as order_pages
+from app.partners import controllers as partner_api
 from app.search import controllers as search_pages
 from app.search.services import ensure_index
 from app.server.chores import CHORES_SECONDS, run_chores
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             quotes_api.router,
             search_api.router,
             customs_api.router,
+            partner_api.router,
             admin_router(settings),
         ],
         stores=admin_stores(settings),
@@ -195,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title=f"{settings.shop_name} API",
             version="1.0",
             path="/schema",
+            components=partner_api.COMPONENTS,  # the partner API's bearer-key scheme
             render_plugins=[JsonRenderPlugin(path="/openapi.json"), YamlRenderPlugin(path="/openapi.yaml")],
         ),
         lifespan=[shop_state, database_pool, fx_refresher, outbox_worker],

@@ -39,6 +39,8 @@ TITLES = {
     500: N_("Something went wrong on our side"),
     503: N_("The shop is busy"),
 }
+# Problem JSON answers APIs, not forms: its 401 and 403 say so (the pages' 403 is a CSRF refusal).
+PROBLEM_TITLES = {**TITLES, 401: N_("Authentication required"), 403: N_("Not allowed")}
 EXPLANATIONS = {
     403: N_("For your security, forms expire. Go back, reload the page and try again."),
     404: N_("We could not find this page. It may have moved, or the address may be mistyped."),
@@ -93,7 +95,7 @@ def problem_response(
     translate = get_translations(locale).gettext
     body: dict[str, Any] = {
         "type": f"about:blank#{code}" if code else "about:blank",
-        "title": translate(TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])),
+        "title": translate(PROBLEM_TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])),
         "status": status,
         "detail": (translate(detail) % params if params else translate(detail)) if detail else "",
     }

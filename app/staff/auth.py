@@ -231,6 +231,7 @@ MENU: list[tuple[str, str, Permission]] = [
     ("/admin/stock", N_("Low stock"), Permission.MANAGE_STOCK),
     ("/admin/catalogue/import", N_("Import / export"), Permission.MANAGE_STOCK),
     ("/admin/staff", N_("Staff"), Permission.MANAGE_STAFF),
+    ("/admin/partners", N_("Partner API keys"), Permission.MANAGE_PARTNER_KEYS),
     ("/admin/audit", N_("Audit log"), Permission.VIEW_AUDIT_LOG),
 ]
 

@@ -18,6 +18,7 @@ from app.core.settings import Settings
 from app.i18n.locales import LOCALES
 from app.i18n.markers import N_
 from app.notifications.outbox import deliver_pending
+from app.partners.admin_controllers import PARTNER_HANDLERS
 from app.staff import auth, category_controllers, image_controllers
 from app.staff.auth import actor_of, parse_date, provide_staff, render_admin, requires
 from app.staff.csv_controllers import CSV_HANDLERS
@@ -383,6 +384,7 @@ def admin_router(settings: Settings) -> Router:
             *category_controllers.CATEGORY_HANDLERS,
             *PAGE_HANDLERS,
             *image_controllers.IMAGE_HANDLERS,
+            *PARTNER_HANDLERS,
         ],
         middleware=[auth.session_config(settings).middleware, auth.client_limit().middleware],
         dependencies={"staff": Provide(provide_staff)},

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     CANCEL_ORDERS = "cancel_orders"
     REFUND_ORDERS = "refund_orders"  # money leaves the shop
     VIEW_DASHBOARD = "view_dashboard"
+    MANAGE_PARTNER_KEYS = "manage_partner_keys"  # logistics partners' API keys: create, revoke
 
 
 class Role(StrEnum):

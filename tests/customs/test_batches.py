@@ -23,7 +23,7 @@ from app.staff.rules import Role
 from tests.customs.orders import catalogue, order, pin
 from tests.database import run_async
 from tests.functional.admin import forget_admin_store, login, make_staff
-from tests.html import links
+from tests.html import tags
 
 SCHEMA_FILE = PROJECT_ROOT / "data" / "customs" / "shipment.schema.json"
 SCHEMA = json.loads(SCHEMA_FILE.read_text("utf-8"))
@@ -149,6 +149,22 @@ def test_the_command_writes_a_file(tmp_path) -> None:  # type: ignore[no-untyped
     assert result.stdout == ""
 
 
+def test_the_command_writes_one_pdf_of_the_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pypdfium2
+
+    run_async(mixed_batch())
+    target = tmp_path / "customs.pdf"
+    result = export("--format", "pdf", "--language", "de", "-o", str(target))
+    assert result.exit_code == 1  # three orders left out, named on stderr
+    assert "T-NOHS: CT-001: No HS code." in result.stderr
+    document = pypdfium2.PdfDocument(target.read_bytes())
+    text = "\n".join(page.get_textpage().get_text_range() for page in document)
+    assert "T-UK" in text and "T-US" in text and "T-NOHS" not in text
+    assert "6201400000" in text  # the US order's 10-digit tariff number
+    assert "Exported 2 shipments (pdf)" in result.stderr
+    assert export("--format", "pdf").exit_code == 2  # a PDF is never written to a terminal
+
+
 # --- back office ---------------------------------------------------------------------------------
 
 
@@ -162,8 +178,8 @@ async def test_fulfilment_downloads_csv_and_json(client) -> None:  # type: ignor
     await as_role(client, Role.FULFILMENT)
     page = await client.get("/admin/orders/T-UK")
     assert page.status_code == 200
-    hrefs = links(page.text)
-    assert "/admin/orders/T-UK/customs.csv" in hrefs and "/admin/orders/T-UK/customs.json" in hrefs
+    actions = [b["formaction"] for b in tags(page.text, "button") if "formaction" in b]
+    assert "/admin/orders/T-UK/customs.csv" in actions and "/admin/orders/T-UK/customs.json" in actions
     response = await client.get("/admin/orders/T-UK/customs.csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
