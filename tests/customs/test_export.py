@@ -90,3 +90,14 @@ async def test_an_eu_ioss_parcel_from_a_british_shop_matches_the_golden_csv_and_
         (GOLDEN / "eu_ioss.json").write_text(json_text)
     assert csv_text == (GOLDEN / "eu_ioss.csv").read_bytes().decode()
     assert json_text == (GOLDEN / "eu_ioss.json").read_text()
+
+
+def test_the_readme_documents_every_csv_column_in_order() -> None:
+    from app.customs.csv_out import COLUMNS
+
+    readme = (PROJECT_ROOT / "README.md").read_text("utf-8")
+    section = readme[readme.index("- **CSV columns**") : readme.index("- **Incomplete data:**")]
+    at = 0
+    for column in COLUMNS:  # each found after the one before it
+        at = section.find(f"`{column}`", at)
+        assert at != -1, column
