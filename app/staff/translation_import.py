@@ -36,7 +36,7 @@ TEXTS = ("name", "slug", "description", "seo_title", "seo_description")
 ONLY = ("all", "missing", "stale")
 LABEL = "label"  # an option label's unit: "option:size::label" (the axis's), "option:size:m:label"
 
-UNKNOWN_ID = N_("Unknown id: no text of a product or category here has this id.")
+UNKNOWN_ID = N_("Unknown id: no product, category, option label or page text here has this id.")
 DUPLICATE_ID = N_("This id is in the file twice (first on line %(first)s).")
 NO_HASH = N_(
     "The unit lacks the fingerprint of the source it was made from (source hash). Export the file again."
