@@ -2,6 +2,7 @@
 
 from piccolo.conf.apps import AppConfig
 
+from app.accounts.tables import Customer, CustomerToken
 from app.cart.tables import Cart, CartLine
 from app.catalog.tables import (
     CatalogRevision,
@@ -39,6 +40,9 @@ TABLES = [
     CatalogRevision,
     Cart,
     CartLine,
+    # Before orders: an order may name the account that placed it (tests empty tables in reverse).
+    Customer,
+    CustomerToken,
     Order,
     OrderLine,
     OrderCharge,

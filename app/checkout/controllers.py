@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from app.accounts.sessions import current_customer
 from app.checkout.address import MAX_FIELD_LENGTH, FieldError, address_form
 from app.checkout.calculations import DEFAULT_METHOD, CheckoutQuote, calculate_checkout
 from app.checkout.fetch import fetch_checkout
@@ -172,6 +173,7 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
         )
         return await render_checkout(page, quote, values, problem=changed, status_code=409)
     assert checked.provider is not None
+    customer = await current_customer(request)  # only a verified account gets the order linked
     checkout_request = CheckoutRequest(
         email=checked.email,
         phone=checked.phone,
@@ -185,6 +187,7 @@ async def checkout_submit(page: NamedDependency[PageRequest]) -> Response[Any]:
         checkout_key=checkout_key,
         expected_version=shown_version,
         confirmation_link=urls.order_link(base_url(request), locale, settings.secret_key),
+        customer_id=customer.id if customer is not None and customer.verified else None,
     )
     try:
         placed = await place_order(cart_id, checkout_request, page.catalog, settings)

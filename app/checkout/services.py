@@ -63,6 +63,8 @@ class CheckoutRequest:
     # The order's private link for the confirmation email, from its number (the web layer knows
     # URLs); None: no email.
     confirmation_link: Callable[[str], str] | None = None
+    # The verified shopper account logged in at checkout (None: a guest order).
+    customer_id: int | None = None
 
 
 def check_quote(quote: CheckoutQuote, request: CheckoutRequest, line_count: int) -> None:
@@ -199,6 +201,7 @@ async def _write_order(
                 shipping_address=json.dumps(address, ensure_ascii=False),
                 payment_provider=request.provider.code,
                 checkout_key=request.checkout_key,
+                customer=request.customer_id,
             )
         ).run()
         order_id = rows[0]["id"]

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from app.accounts.services import (
+    ACCOUNT_EXISTS_EMAIL,
+    RESET_EMAIL,
+    VERIFY_EMAIL,
+    deliver_account_exists,
+    deliver_reset,
+    deliver_verification,
+)
 from app.checkout.services import resume_payment
 from app.notifications.orders import deliver_order_confirmation
 from app.outbox.rules import ORDER_CONFIRMATION, PAYMENT_CAPTURE, SEARCH_SYNC
@@ -14,6 +22,9 @@ HANDLERS: dict[str, Handler] = {
     ORDER_CONFIRMATION: deliver_order_confirmation,
     SEARCH_SYNC: sync_index,
     PASSWORD_RESET: deliver_password_reset,
+    VERIFY_EMAIL: deliver_verification,
+    RESET_EMAIL: deliver_reset,
+    ACCOUNT_EXISTS_EMAIL: deliver_account_exists,
 }
 
 

@@ -20,6 +20,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from app.accounts.tables import Customer
 from app.catalog.tables import Variant
 
 
@@ -63,6 +64,8 @@ class Order(Table, tablename="shop_order"):
     fx_fetched_at = Timestamptz(null=True, default=None)
     # Set from the checkout form (or an API Idempotency-Key): a resubmission finds this order.
     checkout_key = Varchar(length=100, null=True, default=None, unique=True)
+    # The shopper's account when a verified shopper was logged in at checkout (None: a guest).
+    customer = ForeignKey(Customer, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     paid_at = Timestamptz(null=True, default=None)

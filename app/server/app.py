@@ -21,6 +21,8 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+from app.accounts.controllers import account_router
+from app.accounts.sessions import SHOP_STORES, shop_stores
 from app.api import cart as cart_api
 from app.api import catalog as catalog_api
 from app.api import checkout as checkout_api
@@ -135,7 +137,7 @@ async def outbox_worker(app: Litestar) -> AsyncIterator[None]:
     await ensure_index()  # queued before the first pass, which then builds it
     stop = asyncio.Event()
     settings = app.state.settings
-    stores = {name: app.stores.get(name) for name in ADMIN_STORES}
+    stores = {name: app.stores.get(name) for name in (*ADMIN_STORES, *SHOP_STORES)}
     task = asyncio.create_task(deliver_until(stop, seconds, lambda: run_chores(settings, stores)))
     try:
         yield
@@ -165,6 +167,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ],
                 dependencies=PAGE_DEPENDENCIES,
             ),
+            # Shopper accounts: the only shop pages with a session (and a per-client guess limit).
+            account_router(settings),
             catalog_api.router,
             cart_api.router,
             checkout_api.router,
@@ -174,7 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             partner_api.router,
             admin_router(settings),
         ],
-        stores=admin_stores(settings),
+        stores={**admin_stores(settings), **shop_stores(settings)},
         state=State({"settings": settings}),
         dependencies=APP_DEPENDENCIES,
         before_send=[add_security_headers],

@@ -36,6 +36,7 @@ async def health() -> dict[str, str]:
 async def robots() -> str:
     return (
         "User-agent: *\nDisallow: /api/\nDisallow: /*/cart\nDisallow: /*/checkout\nDisallow: /*/orders/SF-\n"
+        "Disallow: /*/account/verify/\nDisallow: /*/account/reset/\n"
     )
 
 

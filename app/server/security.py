@@ -34,7 +34,7 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 NO_STORE = (b"cache-control", b"no-store")
 # Pages with a shopper's own data (cart, checkout, orders) are never stored by a browser or proxy.
 PRIVATE_PATHS = re.compile(
-    r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:cart|checkout|orders)\b|^/api/v1/(?:carts|orders)/"
+    r"^/(?:[a-z]{2}(?:-[a-z]+)?/)?(?:cart|checkout|orders|account)\b|^/api/v1/(?:carts|orders)/"
 )
 
 

@@ -17,12 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
+from app.core.passwords import hash_password, password_hasher, verify_password
 from app.core.settings import get_settings
 from app.core.transactions import write_transaction
 from app.i18n.locales import LOCALES
@@ -107,36 +104,7 @@ def member_of(row: Mapping[str, Any]) -> StaffMember:
     )
 
 
-# --- passwords ---------------------------------------------------------------------------------
-
-
-@cache
-def password_hasher() -> PasswordHasher:
-    """argon2id with argon2-cffi's current defaults (RFC 9106 low-memory profile); a stored hash
-    made with other parameters is rehashed at the next login."""
-    return PasswordHasher()
-
-
-async def hash_password(password: str) -> str:
-    # Deliberately slow and memory-hard: off the event loop.
-    return await asyncio.to_thread(password_hasher().hash, password)
-
-
-def _verify(stored: str, password: str) -> bool:
-    try:
-        return password_hasher().verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@cache
-def _dummy_hash() -> str:
-    return password_hasher().hash(secrets.token_hex(16))
-
-
-async def verify_password(stored: str | None, password: str) -> bool:
-    """Check a password; with no account, spend the same time on a dummy hash (no timing oracle)."""
-    return await asyncio.to_thread(_verify, stored or _dummy_hash(), password)
+# --- passwords: argon2id in app/core/passwords.py, shared with shopper accounts -------------------
 
 
 # --- the audit log -----------------------------------------------------------------------------

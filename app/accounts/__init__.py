@@ -1,0 +1,1 @@
+"""Shopper accounts: sign-up with email verification, log in and out, password resets, order history."""
