@@ -79,7 +79,12 @@ def live_server(database: str) -> Iterator[str]:
     """The real server (uvicorn, 2 worker processes, connection pools) on a free port."""
     from tests.live_server import running_server
 
-    with running_server(workers=2) as base_url:
+    # Each worker keeps its rate table for up to FX_CACHE_SECONDS, so right after a test stores
+    # its rates (or the tables are emptied between tests) a page may still be priced with the bundled
+    # snapshot, whose date only gets older. Without an age limit its currencies stay on sale, as in
+    # the demo; the limit itself is tested without a server (tests/unit/test_fx_rules.py and
+    # test_checkout_calculations.py).
+    with running_server(workers=2, env={"FX_MAX_AGE_HOURS": "0"}) as base_url:
         yield base_url
 
 
