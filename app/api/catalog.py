@@ -75,7 +75,7 @@ async def category_products(
     shown = sort_products(products, chosen_sort, loc, price_of=lambda p: view.pricer.from_price(p).amount)[
         current.start : current.start + current.size
     ]
-    stock = await view.shop.stock_cache.get()
+    stock = await view.shop.stock_cache.get(catalog.revision)
     return ProductPageOut(
         items=[summary_out(p, loc, stock, view.pricer) for p in shown],
         page=current.number,

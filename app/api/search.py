@@ -164,7 +164,7 @@ async def search_products(
         results = await search_all_pages(settings, form.query(locale, pricer, settings.shop_currency))
     except SearchUnavailable as error:
         raise ApiProblem(503, N_("Search is unavailable at the moment."), "search_unavailable") from error
-    stock = await view.shop.stock_cache.get()
+    stock = await view.shop.stock_cache.get(catalog.revision)
     facets = results.facets
     items = []
     for hit in results.hits:

@@ -333,11 +333,17 @@ class StockCache:
         self.ttl_seconds = ttl_seconds
         self._stock: dict[int, int] = {}
         self._loaded_at = float("-inf")  # -inf: load before serving
+        self._revision: int | None = None  # the catalogue revision the stock was read for
         self._lock = asyncio.Lock()
         self._background: asyncio.Task[None] | None = None
         self.version = 0  # moves whenever a reload finds different stock
 
-    async def get(self) -> dict[int, int]:
+    async def get(self, revision: int) -> dict[int, int]:
+        """Stock by variant id for the catalogue at `revision`. A new revision may bring variants
+        the last read never saw (they would show as sold out): it is read before serving."""
+        if revision != self._revision:
+            self._revision = revision
+            self._loaded_at = float("-inf")
         if self._loaded_at == float("-inf"):
             await self._reload()
         elif time.monotonic() - self._loaded_at >= self.ttl_seconds:

@@ -73,7 +73,7 @@ async def search_page(page: NamedDependency[PageRequest]) -> Response[bytes]:
             # The rest of the page renders from the catalogue snapshot: header, popular categories.
             unavailable = True
             log.warning("search unavailable: %s", error)
-    stock = await page.shop.stock_cache.get()
+    stock = await page.shop.stock_cache.get(catalog.revision)
     context = search_context(catalog, form, results, locale, pricer, settings.shop_currency, page)
     context.update(stock=stock, unavailable=unavailable)
     status = 503 if unavailable else 200

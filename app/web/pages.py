@@ -239,7 +239,7 @@ async def cached_page(
 ) -> Response[bytes]:
     """A catalogue page from the page cache, built (template, context, meta) on a miss."""
     request, shop, locale, catalog, pricer = page.request, page.shop, page.locale, page.catalog, page.pricer
-    stock = await shop.stock_cache.get()
+    stock = await shop.stock_cache.get(catalog.revision)
     root = base_url(request)
     shopper = pricer.presentment
     full_key = (

@@ -126,14 +126,18 @@ async def test_stock_reloads_in_the_background(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(services, "Variant", FakeVariant)
     cache = StockCache(ttl_seconds=0.01)
-    assert await cache.get() == {1: 5} and cache.version == 1
+    assert await cache.get(1) == {1: 5} and cache.version == 1
     stock[1] = 0
     gate.clear()
     await asyncio.sleep(0.02)
-    assert await asyncio.wait_for(cache.get(), timeout=1) == {1: 5}  # not waited for
+    assert await asyncio.wait_for(cache.get(1), timeout=1) == {1: 5}  # not waited for
     gate.set()
     for _ in range(50):
         await asyncio.sleep(0.01)
-        if (await cache.get()) == {1: 0}:
+        if (await cache.get(1)) == {1: 0}:
             break
-    assert await cache.get() == {1: 0} and cache.version == 2
+    assert await cache.get(1) == {1: 0} and cache.version == 2
+    # A new catalogue revision brings new variants: their stock is read before serving, never
+    # shown as sold out for a reload's time.
+    stock[2] = 7
+    assert await cache.get(2) == {1: 0, 2: 7} and cache.version == 3
