@@ -168,6 +168,9 @@ async def test_scheduled_refresh_runs_in_the_background(server: FxServer) -> Non
             if "AED" in {r.currency for r in await stored_rates()}:
                 break
             await asyncio.sleep(0.05)
+        # Let the round finish its last statements and reach its sleep before it is cancelled: a
+        # query cut off mid-flight breaks the connection (asyncpg: "unexpected connection_lost()").
+        await asyncio.sleep(0.5)
     finally:
         task.cancel()
         # Wait for the cancellation to land: a task cut off mid-query and left running breaks
