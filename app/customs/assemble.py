@@ -82,7 +82,7 @@ async def order_outcome(number: str, settings: Settings, reason: str = "sale_of_
         return Outcome(number, None, (Problem("no_border", N_("The parcel crosses no customs border.")),))
     rates = await current_rates(settings)
     [facts] = await _facts(rows)
-    return _outcome(facts, settings, rates, reason)
+    return _outcome(facts, sender_facts(settings), Decimal(settings.sdr_rate_eur), rates, reason)
 
 
 async def batch_outcomes(
@@ -90,6 +90,7 @@ async def batch_outcomes(
 ) -> AsyncIterator[Outcome]:
     """Every order of the batch, in id order, read `chunk` orders at a time."""
     rates = await current_rates(settings)
+    sender, eur_per_sdr = sender_facts(settings), Decimal(settings.sdr_rate_eur)  # once per batch
     last_id = 0
     while True:
         rows = (
@@ -103,11 +104,13 @@ async def batch_outcomes(
             return
         last_id = rows[-1]["id"]
         for facts in await _facts(rows):
-            yield _outcome(facts, settings, rates, reason)
+            yield _outcome(facts, sender, eur_per_sdr, rates, reason)
 
 
-def _outcome(facts: OrderFacts, settings: Settings, rates: RateTable, reason: str) -> Outcome:
-    result = declare(facts, sender_facts(settings), rates, Decimal(settings.sdr_rate_eur), reason)
+def _outcome(
+    facts: OrderFacts, sender: SenderFacts, eur_per_sdr: Decimal, rates: RateTable, reason: str
+) -> Outcome:
+    result = declare(facts, sender, rates, eur_per_sdr, reason)
     if isinstance(result, Shipment):
         return Outcome(facts.number, result)
     return Outcome(facts.number, None, tuple(result))
